@@ -1,0 +1,30 @@
+package dev.mica.api.backend;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** The model's vocabulary. Thread-safe. */
+public interface Tokenizer {
+    /**
+     * @param addSpecial add BOS/EOS as the model's vocabulary asks
+     * @param parseSpecial treat special-token text (e.g. {@code <|im_start|>}) as the special token
+     */
+    int[] encode(String text, boolean addSpecial, boolean parseSpecial);
+
+    /** The raw bytes of one token. A multi-byte UTF-8 character may be split over tokens. */
+    byte[] piece(int token);
+
+    /** True for tokens that end generation (EOS, EOT, end-of-turn markers). */
+    boolean isEndOfGeneration(int token);
+
+    int vocabSize();
+
+    /** Decodes tokens to text; incomplete UTF-8 at the end is replaced. */
+    default String decode(int[] tokens) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int t : tokens) {
+            out.writeBytes(piece(t));
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}

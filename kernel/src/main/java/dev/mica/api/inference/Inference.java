@@ -1,0 +1,56 @@
+package dev.mica.api.inference;
+
+import dev.mica.api.model.CreateRequest;
+import dev.mica.api.model.ModelStore.StatusListener;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Runs models. Generation is asynchronous: {@link #generate} and {@link #chat} return at once and
+ * deliver events to the sink from an engine thread, ending with exactly one {@link GenerationEvent.Done}
+ * unless the returned {@link Generation} completes exceptionally.
+ */
+@ProviderType
+public interface Inference {
+    Generation generate(GenerateRequest request, EventSink sink) throws InferenceException;
+
+    Generation chat(ChatRequest request, EventSink sink) throws InferenceException;
+
+    EmbedResult embed(EmbedRequest request) throws InferenceException;
+
+    /** Counts the tokens a chat request's prompt renders to, without running the model. */
+    int countTokens(ChatRequest request) throws InferenceException;
+
+    List<ModelSummary> models();
+
+    ModelDetails show(String name) throws InferenceException;
+
+    List<RunningModel> running();
+
+    /** Loads a model and keeps it for {@code keepAlive} (null: the default; negative: forever). */
+    void load(String name, Duration keepAlive) throws InferenceException;
+
+    /** Unloads a model once its requests in flight are done. Returns false if it was not loaded. */
+    boolean unload(String name);
+
+    ModelSummary create(CreateRequest request, StatusListener status) throws InferenceException;
+
+    void copy(String source, String target) throws InferenceException;
+
+    void delete(String name) throws InferenceException;
+
+    boolean hasBlob(String digest);
+
+    void putBlob(String digest, InputStream content) throws InferenceException;
+
+    /** Backends known to the engine, with availability, for status pages. */
+    List<BackendReport> backends();
+
+    /** Sink for streamed events. Called from one engine thread per generation, in order. */
+    @FunctionalInterface
+    interface EventSink {
+        void accept(GenerationEvent event);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.mica.api.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What /api/create and {@code mica create} ask for.
+ *
+ * @param name the new model's name
+ * @param from an existing model name, or an absolute path to a weights file on this machine
+ * @param files file name to blob digest, for weights uploaded through the blob API
+ * @param parameters null fields keep what {@code from} has
+ */
+public record CreateRequest(
+        String name,
+        String from,
+        Map<String, String> files,
+        String template,
+        String system,
+        Map<String, Object> parameters,
+        List<ModelDescriptor.Message> messages,
+        String quantize) {}

@@ -1,0 +1,10 @@
+/**
+ * The model store contract: names to model files and their settings (template, system prompt,
+ * parameters), plus blob upload, create, copy and delete.
+ */
+@Export
+@Version("1.0.0")
+package dev.mica.api.model;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,190 @@
+package dev.mica.engine;
+
+import dev.mica.api.backend.ModelInfo;
+import dev.mica.api.backend.Tokenizer;
+import dev.mica.api.inference.ChatRequest;
+import dev.mica.api.inference.GenerateRequest;
+import dev.mica.api.inference.InferenceException;
+import dev.mica.api.inference.InferenceException.Kind;
+import dev.mica.api.inference.Message;
+import dev.mica.api.inference.ToolCall;
+import dev.mica.api.model.ModelDescriptor;
+import dev.mica.jinja.Template;
+import dev.mica.jinja.TemplateException;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Renders requests into prompt tokens. Chat goes through the model's Jinja chat template (the
+ * Modelfile's TEMPLATE when it is Jinja, else the GGUF's own); a generate request without raw is a
+ * one-message chat. Ollama-style Go templates from Modelfiles are understood for their common
+ * placeholders only.
+ */
+final class Prompts {
+    private final Map<String, Template> parsed = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Template> e) {
+            return size() > 32;
+        }
+    });
+
+    int[] generate(GenerateRequest r, ModelDescriptor d, ModelInfo info, Tokenizer tok) throws InferenceException {
+        String prompt = r.prompt() == null ? "" : r.prompt();
+        int[] context = r.context() == null ? new int[0] : r.context();
+        if (r.raw()) {
+            return concat(context, encode(tok, prompt, context.length == 0));
+        }
+        String system = r.system() != null ? r.system() : d.system();
+        String template = r.template() != null ? r.template() : d.template();
+        String text;
+        if (template != null && !isJinja(template)) {
+            text = goTemplate(template, system, prompt);
+        } else {
+            String jinja = template != null ? template : info.chatTemplate();
+            if (jinja == null || jinja.isBlank()) {
+                text = system == null ? prompt : system + "\n\n" + prompt;
+            } else {
+                List<Message> messages = new ArrayList<>();
+                if (system != null) messages.add(Message.of("system", system));
+                messages.add(Message.of("user", prompt));
+                text = render(jinja, messages, List.of(), info, tok, null);
+            }
+        }
+        return concat(context, encode(tok, text, context.length == 0));
+    }
+
+    int[] chat(ChatRequest r, ModelDescriptor d, ModelInfo info, Tokenizer tok) throws InferenceException {
+        List<Message> messages = new ArrayList<>();
+        boolean hasSystem = r.messages().stream().anyMatch(m -> "system".equals(m.role()));
+        if (d.system() != null && !hasSystem) messages.add(Message.of("system", d.system()));
+        d.messages().forEach(m -> messages.add(Message.of(m.role(), m.content())));
+        messages.addAll(r.messages());
+        String template = d.template() != null && isJinja(d.template()) ? d.template() : info.chatTemplate();
+        String text;
+        if (d.template() != null && !isJinja(d.template())) {
+            String system = null;
+            StringBuilder prompt = new StringBuilder();
+            for (Message m : messages) {
+                if ("system".equals(m.role())) system = m.content();
+                else if ("user".equals(m.role())) prompt.append(prompt.isEmpty() ? "" : "\n").append(m.content());
+            }
+            text = goTemplate(d.template(), system, prompt.toString());
+        } else if (template == null || template.isBlank()) {
+            StringBuilder sb = new StringBuilder();
+            for (Message m : messages) {
+                if (!sb.isEmpty()) sb.append("\n\n");
+                sb.append(m.content() == null ? "" : m.content());
+            }
+            text = sb.toString();
+        } else {
+            Boolean thinking = r.think() == null ? null : r.think().enabled();
+            text = render(template, messages, r.tools(), info, tok, thinking);
+        }
+        return encode(tok, text, true);
+    }
+
+    private String render(String source, List<Message> messages, List<Map<String, Object>> tools, ModelInfo info, Tokenizer tok, Boolean thinking)
+            throws InferenceException {
+        Template t;
+        try {
+            t = parsed.get(source);
+            if (t == null) {
+                t = Template.parse(source);
+                parsed.put(source, t);
+            }
+        } catch (TemplateException e) {
+            throw new InferenceException(Kind.INTERNAL, "the model's chat template does not parse: " + e.getMessage(), e);
+        }
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("messages", messages.stream().map(Prompts::asTemplateValue).toList());
+        if (!tools.isEmpty()) vars.put("tools", tools);
+        vars.put("add_generation_prompt", true);
+        vars.put("bos_token", specialText(info, tok, "tokenizer.ggml.bos_token_id"));
+        vars.put("eos_token", specialText(info, tok, "tokenizer.ggml.eos_token_id"));
+        vars.put("date_string", LocalDate.now().format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ROOT)));
+        if (thinking != null) vars.put("enable_thinking", thinking);
+        try {
+            return t.render(vars);
+        } catch (TemplateException e) {
+            throw new InferenceException(Kind.INVALID_REQUEST, "chat template: " + e.getMessage(), e);
+        }
+    }
+
+    /** The shape chat templates expect (Hugging Face's), with tool-call arguments as objects. */
+    private static Map<String, Object> asTemplateValue(Message m) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("role", m.role());
+        v.put("content", m.content() == null ? "" : m.content());
+        if (m.thinking() != null) v.put("reasoning_content", m.thinking());
+        if (!m.toolCalls().isEmpty()) {
+            List<Map<String, Object>> calls = new ArrayList<>();
+            for (ToolCall c : m.toolCalls()) {
+                Map<String, Object> fn = new LinkedHashMap<>();
+                fn.put("name", c.name());
+                fn.put("arguments", c.arguments());
+                Map<String, Object> call = new LinkedHashMap<>();
+                if (c.id() != null) call.put("id", c.id());
+                call.put("type", "function");
+                call.put("function", fn);
+                calls.add(call);
+            }
+            v.put("tool_calls", calls);
+        }
+        if (m.toolName() != null) v.put("name", m.toolName());
+        if (m.toolCallId() != null) v.put("tool_call_id", m.toolCallId());
+        return v;
+    }
+
+    private static String specialText(ModelInfo info, Tokenizer tok, String key) {
+        Object id = info.metadata().get(key);
+        int token = id instanceof Number n ? n.intValue() : id instanceof String s && s.matches("\\d+") ? Integer.parseInt(s) : -1;
+        if (token < 0 || token >= tok.vocabSize()) return "";
+        return tok.decode(new int[] {token});
+    }
+
+    /**
+     * Tokenizes with the vocabulary's special tokens (BOS) when {@code addSpecial}; a template that
+     * already wrote BOS as text would otherwise produce two.
+     */
+    static int[] encode(Tokenizer tok, String text, boolean addSpecial) {
+        int[] tokens = tok.encode(text, addSpecial, true);
+        if (!addSpecial || tokens.length < 2 || tokens[0] != tokens[1]) return tokens;
+        int[] specialsOnly = tok.encode("", true, false);
+        if (specialsOnly.length == 1 && specialsOnly[0] == tokens[0]) {
+            int[] trimmed = new int[tokens.length - 1];
+            System.arraycopy(tokens, 1, trimmed, 0, trimmed.length);
+            return trimmed;
+        }
+        return tokens;
+    }
+
+    static boolean isJinja(String template) {
+        return template.contains("{%") || template.contains("messages");
+    }
+
+    /** The placeholders of Ollama's Go templates that simple Modelfiles use. */
+    static String goTemplate(String template, String system, String prompt) {
+        String t = template;
+        t = t.replaceAll("(?s)\\{\\{-?\\s*if \\.System\\s*-?}}(.*?)\\{\\{-?\\s*end\\s*-?}}", system == null || system.isEmpty() ? "" : "$1");
+        t = t.replaceAll("(?s)\\{\\{-?\\s*if \\.Prompt\\s*-?}}(.*?)\\{\\{-?\\s*end\\s*-?}}", prompt.isEmpty() ? "" : "$1");
+        t = t.replaceAll("\\{\\{-?\\s*\\.System\\s*-?}}", java.util.regex.Matcher.quoteReplacement(system == null ? "" : system));
+        t = t.replaceAll("\\{\\{-?\\s*\\.Prompt\\s*-?}}", java.util.regex.Matcher.quoteReplacement(prompt));
+        t = t.replaceAll("\\{\\{-?\\s*\\.Response\\s*-?}}", "");
+        return t;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        if (a.length == 0) return b;
+        int[] out = new int[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.mica.itests;
+
+import dev.mica.kernel.MicaConfig;
+import dev.mica.kernel.MicaRuntime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+/** Boots the real kernel over the assembled distribution's bundles, with test folders for state. */
+final class Kernels {
+    static final Path DIST = Path.of(System.getProperty("mica.it.dist", "../distribution/target/mica"));
+    static final Path FIXTURE = Path.of(System.getProperty("mica.it.fixture", "target/fixtures/mica-fixture-backend.jar"));
+
+    private Kernels() {}
+
+    static MicaRuntime boot(Path work, Map<String, String> settings) throws Exception {
+        Map<String, String> s = new HashMap<>();
+        s.put(MicaConfig.HOST, "127.0.0.1:0");
+        s.put(MicaConfig.MODELS, work.resolve("models").toString());
+        s.put(MicaConfig.DEPLOY, work.resolve("deploy").toString());
+        s.put(MicaConfig.BUNDLES, DIST.resolve("bundles").toString());
+        s.put(MicaConfig.LLAMA_PATH, DIST.resolve("natives").resolve(MicaConfig.platform()).toString());
+        s.put(MicaConfig.DEPLOY_POLL_MS, "50");
+        s.putAll(settings);
+        return MicaRuntime.start(MicaConfig.of(DIST, s));
+    }
+
+    /**
+     * The fixture backend jar under another id: a new symbolic name and {@code Mica-Fixture-Id},
+     * so two fixture backends can live side by side.
+     */
+    static Path fixtureAs(String id, Path dir) throws IOException {
+        Path out = dir.resolve("fixture-" + id + ".jar");
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(FIXTURE))) {
+            Manifest mf = new Manifest(in.getManifest());
+            Attributes a = mf.getMainAttributes();
+            a.putValue("Bundle-SymbolicName", "dev.mica.fixture." + id);
+            a.putValue("Mica-Fixture-Id", id);
+            try (OutputStream os = Files.newOutputStream(out); JarOutputStream jar = new JarOutputStream(os, mf)) {
+                for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                    jar.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(jar);
+                    jar.closeEntry();
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A file that passes the store's GGUF magic check; the fixture backend never reads further. */
+    static Path fakeModel(Path dir) throws IOException {
+        Path f = dir.resolve("fixture-model.gguf");
+        Files.writeString(f, "GGUF fixture weights");
+        return f;
+    }
+
+    static byte[] read(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.mica.http;
+
+import dev.mica.api.inference.Inference;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The embedded Javalin server with every API mica speaks. Framework-free: the OSGi component
+ * ({@link HttpComponent}) and the tests both construct it with an {@link Inference}.
+ */
+final class MicaHttpServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("mica.http");
+    /** Held so java.util.logging keeps the levels set below (it only keeps loggers weakly). */
+    private static final List<Logger> QUIETED = List.of(Logger.getLogger("org.eclipse.jetty"), Logger.getLogger("io.javalin"));
+
+    private final HttpSettings settings;
+    private final Generations generations = new Generations();
+    private final List<ApiRoutes> apis;
+    private Javalin app;
+    private volatile URI uri;
+
+    MicaHttpServer(HttpSettings settings, Inference inference, Supplier<List<BundleReport>> bundles) {
+        this.settings = settings;
+        Json json = new Json(settings.maxBody());
+        // Error shapes are chosen by the first API that owns the path: the narrow ones come first.
+        // An Anthropic /v1/messages API goes before OpenAI's, which owns the rest of /v1/.
+        this.apis = List.of(
+                new OpenAiRoutes(inference, json, generations),
+                new StatusRoutes(inference, json, bundles, settings.version(), () -> String.valueOf(uri)),
+                new OllamaRoutes(inference, json, generations, settings.version()));
+    }
+
+    /** Binds and starts serving; returns once the port is open. */
+    synchronized URI start() {
+        quietLibraryLogs();
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        // Jetty and slf4j look services up through the context class loader: in OSGi that must be
+        // this bundle's loader, which sees the embedded jars, not whatever thread called us.
+        thread.setContextClassLoader(MicaHttpServer.class.getClassLoader());
+        try {
+            app = Javalin.create(cfg -> {
+                cfg.startup.showJavalinBanner = false;
+                cfg.startup.showOldJavalinVersionWarning = false;
+                cfg.startup.startupWatcherEnabled = false;
+                // Compression would buffer the NDJSON/SSE streams; tokens must leave as they come.
+                cfg.http.compressionStrategy = io.javalin.compression.CompressionStrategy.NONE;
+                cfg.http.maxRequestSize = settings.maxBody();
+                cfg.jetty.threadPool = threadPool();
+                cfg.jetty.addConnector((server, httpConfig) -> {
+                    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                    connector.setHost(settings.bindHost());
+                    connector.setPort(settings.port());
+                    connector.setIdleTimeout(settings.idleTimeout().toMillis());
+                    return connector;
+                });
+                for (ApiRoutes api : apis) {
+                    api.register(cfg.routes);
+                }
+                cfg.routes.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, e));
+                cfg.routes.exception(Exception.class, (e, ctx) -> writeError(ctx, e));
+            });
+            app.start();
+        } catch (RuntimeException e) {
+            stopQuietly();
+            throw e;
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        String host = settings.bindHost() == null ? "127.0.0.1" : settings.bindHost().contains(":") ? "[" + settings.bindHost() + "]" : settings.bindHost();
+        uri = URI.create("http://" + host + ":" + app.port());
+        LOG.log(Level.INFO, "mica listening on {0}", uri);
+        return uri;
+    }
+
+    /** Where clients reach the server; for a wildcard bind, the loopback address. */
+    URI uri() {
+        return uri;
+    }
+
+    /** Generations streaming right now (for tests and status). */
+    int activeGenerations() {
+        return generations.size();
+    }
+
+    /** Cancels the generations in flight, then stops Jetty; the port is free when this returns. */
+    synchronized void stop() {
+        generations.abortAll();
+        stopQuietly();
+        if (uri != null) LOG.log(Level.INFO, "mica stopped listening on {0}", uri);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void stopQuietly() {
+        if (app == null) return;
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(MicaHttpServer.class.getClassLoader());
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "stopping the HTTP server failed", e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private void writeError(Context ctx, Exception e) {
+        if (ctx.res().isCommitted()) {
+            // A stream already under way carries its own error line; nothing more can be said.
+            LOG.log(Level.DEBUG, "error after the response was committed: {0}", e.toString());
+            return;
+        }
+        ApiError error = ApiError.of(e);
+        for (ApiRoutes api : apis) {
+            if (api.owns(ctx.path())) {
+                api.writeError(ctx, error);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Platform threads for Jetty's selector, virtual threads for requests: a streaming request
+     * spends its life waiting for tokens and should not hold a platform thread.
+     */
+    private static QueuedThreadPool threadPool() {
+        QueuedThreadPool pool = new QueuedThreadPool(64, 4, 60_000);
+        pool.setName("mica-http");
+        pool.setDaemon(true);
+        pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("mica-http-", 0).factory()));
+        return pool;
+    }
+
+    /** Jetty and Javalin log their start-up at INFO; mica's own line says what matters. A level set by the user wins. */
+    private static void quietLibraryLogs() {
+        for (Logger logger : QUIETED) {
+            if (logger.getLevel() == null) logger.setLevel(java.util.logging.Level.WARNING);
+        }
+    }
+}

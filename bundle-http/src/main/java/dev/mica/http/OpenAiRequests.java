@@ -1,0 +1,209 @@
+package dev.mica.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mica.api.inference.ChatRequest;
+import dev.mica.api.inference.Message;
+import dev.mica.api.inference.Options;
+import dev.mica.api.inference.OutputFormat;
+import dev.mica.api.inference.Think;
+import dev.mica.api.inference.ToolCall;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * OpenAI's chat completion request to the contract's {@link ChatRequest}: {@code max_tokens} and
+ * {@code max_completion_tokens} become {@code num_predict}, content parts are flattened to text and
+ * base64 images, tool call arguments (JSON strings here) are parsed, {@code developer} is a system
+ * message and a {@code tool} message gets the name of the call it answers.
+ */
+final class OpenAiRequests {
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+
+    private final Json json;
+    private final OllamaRequests ollama;
+
+    OpenAiRequests(Json json) {
+        this.json = json;
+        this.ollama = new OllamaRequests(json);
+    }
+
+    record ChatCall(ChatRequest request, boolean stream, boolean includeUsage) {}
+
+    ChatCall chat(ObjectNode body) {
+        Fields f = Fields.of(body);
+        String model = f.requiredString("model");
+        List<ObjectNode> rawMessages = f.objects("messages");
+        if (rawMessages == null || rawMessages.isEmpty()) {
+            throw ApiException.badField("messages", "messages must be a non-empty array");
+        }
+        Integer n = f.integer("n");
+        if (n != null && n != 1) {
+            throw ApiException.badField("n", "only n=1 is supported");
+        }
+        List<Message> messages = messages(rawMessages);
+        Integer maxTokens = f.integer("max_completion_tokens");
+        String maxField = "max_completion_tokens";
+        if (maxTokens == null) {
+            maxTokens = f.integer("max_tokens");
+            maxField = "max_tokens";
+        }
+        if (maxTokens != null && maxTokens < 1) {
+            throw ApiException.badField(maxField, maxField + " must be at least 1");
+        }
+        Options options = new Options(null, maxTokens, null,
+                f.number("temperature", 0, 2), null, f.number("top_p", 0, 1), null, null, null, null,
+                f.number("presence_penalty", -2, 2), f.number("frequency_penalty", -2, 2),
+                f.longValue("seed"), f.stringOrStrings("stop"), null, null, null, null);
+        boolean logprobs = f.bool("logprobs", false);
+        Integer topLogprobs = f.integer("top_logprobs");
+        if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > 20)) {
+            throw ApiException.badField("top_logprobs", "top_logprobs must be between 0 and 20");
+        }
+        ChatRequest request = new ChatRequest(model, messages, tools(f), responseFormat(f.object("response_format")), options,
+                null, reasoning(f), logprobs, topLogprobs == null ? 0 : topLogprobs, null);
+        ObjectNode streamOptions = f.object("stream_options");
+        boolean includeUsage = streamOptions != null && new Fields(streamOptions, "stream_options.").bool("include_usage", false);
+        return new ChatCall(request, f.bool("stream", false), includeUsage);
+    }
+
+    private List<Message> messages(List<ObjectNode> raw) {
+        List<Message> out = new ArrayList<>(raw.size());
+        Map<String, String> callNames = new HashMap<>(); // tool_call_id -> function name, for tool results
+        for (int i = 0; i < raw.size(); i++) {
+            Fields f = new Fields(raw.get(i), "messages[" + i + "].");
+            String role = f.requiredString("role");
+            if (!ROLES.contains(role)) {
+                throw ApiException.badField("messages", "invalid messages[" + i + "].role: \"" + role + "\" (expected system, developer, user, assistant or tool)");
+            }
+            List<String> images = new ArrayList<>();
+            String content = content(f, i, images);
+            List<ToolCall> calls = role.equals("assistant") ? toolCalls(f, i, callNames) : List.of();
+            String thinking = f.string("reasoning") != null ? f.string("reasoning") : f.string("reasoning_content");
+            String toolCallId = f.string("tool_call_id");
+            String toolName = role.equals("tool") && toolCallId != null ? callNames.get(toolCallId) : null;
+            out.add(new Message(role.equals("developer") ? "system" : role, content, thinking, images, calls, toolName, toolCallId));
+        }
+        return out;
+    }
+
+    /** A string, null, or an array of parts: text parts are joined, image parts become base64 images. */
+    private static String content(Fields f, int index, List<String> images) {
+        JsonNode raw = f.raw("content");
+        if (raw == null) return "";
+        if (raw.isTextual()) return raw.textValue();
+        if (!raw.isArray()) throw f.wrong("content", "a string or an array of content parts", raw);
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : raw) {
+            if (!(part instanceof ObjectNode p)) throw f.wrong("content", "an array of content parts", part);
+            Fields pf = new Fields(p, "messages[" + index + "].content[].");
+            String type = pf.requiredString("type");
+            switch (type) {
+                case "text" -> text.append(pf.requiredString("text"));
+                case "image_url" -> images.add(dataUrl(pf, index));
+                default -> throw ApiException.badField("messages", "unsupported content part type \"" + type + "\" in messages[" + index + "]");
+            }
+        }
+        return text.toString();
+    }
+
+    /** Only {@code data:} URLs: the server fetches nothing from the network. */
+    private static String dataUrl(Fields part, int index) {
+        JsonNode image = part.raw("image_url");
+        String url = image == null ? null : image.isTextual() ? image.textValue() : image.path("url").asText(null);
+        if (url == null) throw ApiException.badField("messages", "messages[" + index + "]: image_url.url is required");
+        int comma = url.indexOf(',');
+        if (!url.startsWith("data:") || comma < 0 || !url.substring(0, comma).endsWith(";base64")) {
+            throw ApiException.badField("messages", "messages[" + index + "]: only base64 data URLs are supported for images");
+        }
+        String data = url.substring(comma + 1);
+        try {
+            Base64.getDecoder().decode(data);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField("messages", "messages[" + index + "]: image data is not base64");
+        }
+        return data;
+    }
+
+    private List<ToolCall> toolCalls(Fields f, int index, Map<String, String> callNames) {
+        List<ObjectNode> raw = f.objects("tool_calls");
+        if (raw == null) return List.of();
+        List<ToolCall> out = new ArrayList<>(raw.size());
+        for (ObjectNode c : raw) {
+            Fields cf = new Fields(c, "messages[" + index + "].tool_calls[].");
+            ObjectNode function = cf.object("function");
+            if (function == null) throw ApiException.badField("messages", "messages[" + index + "].tool_calls[].function is required");
+            Fields ff = new Fields(function, "messages[" + index + "].tool_calls[].function.");
+            String name = ff.requiredString("name");
+            String id = cf.string("id");
+            if (id != null) callNames.put(id, name);
+            out.add(new ToolCall(id, name, arguments(ff.raw("arguments"), index)));
+        }
+        return out;
+    }
+
+    private Map<String, Object> arguments(JsonNode raw, int index) {
+        if (raw == null) return Map.of();
+        JsonNode node = raw;
+        if (raw.isTextual()) {
+            if (raw.textValue().isBlank()) return Map.of();
+            try {
+                node = json.parse(raw.textValue());
+            } catch (Exception e) {
+                throw ApiException.badField("messages", "messages[" + index + "]: tool call arguments are not valid JSON");
+            }
+        }
+        if (!node.isObject()) throw ApiException.badField("messages", "messages[" + index + "]: tool call arguments must be a JSON object");
+        return json.toMap(node);
+    }
+
+    /** {@code tool_choice: "none"} sends no tools; forcing a particular tool is not enforced. */
+    private List<Map<String, Object>> tools(Fields f) {
+        List<ObjectNode> tools = f.objects("tools");
+        if (tools == null) return null;
+        JsonNode choice = f.raw("tool_choice");
+        if (choice != null && choice.isTextual() && choice.textValue().equals("none")) return null;
+        List<Map<String, Object>> out = new ArrayList<>(tools.size());
+        for (ObjectNode t : tools) {
+            Fields tf = new Fields(t, "tools[].");
+            if (tf.object("function") == null) throw ApiException.badField("tools", "tools[].function is required");
+            out.add(json.toMap(t));
+        }
+        return out;
+    }
+
+    private OutputFormat responseFormat(ObjectNode raw) {
+        if (raw == null) return null;
+        Fields f = new Fields(raw, "response_format.");
+        String type = f.requiredString("type");
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" -> new OutputFormat.AnyJson();
+            case "json_schema" -> {
+                ObjectNode spec = f.object("json_schema");
+                ObjectNode schema = spec == null ? null : new Fields(spec, "response_format.json_schema.").object("schema");
+                if (schema == null) throw ApiException.badField("response_format", "response_format.json_schema.schema is required");
+                yield ollama.format(schema, "response_format");
+            }
+            default -> throw ApiException.badField("response_format", "invalid response_format.type \"" + type + "\"");
+        };
+    }
+
+    /** {@code reasoning_effort}, or Ollama's {@code reasoning: {effort}}. */
+    private static Think reasoning(Fields f) {
+        JsonNode effort = f.raw("reasoning_effort");
+        String field = "reasoning_effort";
+        ObjectNode reasoning = f.object("reasoning");
+        if (effort == null && reasoning != null) {
+            effort = reasoning.get("effort");
+            field = "reasoning.effort";
+        }
+        if (effort == null || effort.isNull()) return null;
+        if (!effort.isTextual()) throw ApiException.badField(field, "invalid " + field + ": expected \"none\", \"low\", \"medium\" or \"high\"");
+        return OllamaRequests.think(effort, field);
+    }
+}

@@ -95,13 +95,14 @@ public final class GgufFile {
      */
     public static GgufFile read(Path path, Limits limits) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return new Parser(path, ch, limits).parse();
+            long size = ch.size();
+            return new Parser(path.toString(), path, ch::read, size, limits).parse();
         }
     }
 
     // ---------------------------------------------------------------- accessors
 
-    /** The file this header was read from. */
+    /** The file this header was read from (null for a header parsed from memory). */
     public Path path() { return path; }
 
     /** The file's size in bytes when it was read. */
@@ -219,11 +220,29 @@ public final class GgufFile {
         @Override public int size() { return items.length; }
     }
 
+    /** Reads bytes at a position, as {@link FileChannel#read(ByteBuffer, long)} does. */
+    @FunctionalInterface
+    interface Source {
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
+    /** Parses a header held in memory (tests, and files already in memory). */
+    static GgufFile read(String name, byte[] bytes, Limits limits) throws IOException {
+        Source src = (dst, position) -> {
+            if (position >= bytes.length) return -1;
+            int n = (int) Math.min(dst.remaining(), bytes.length - position);
+            dst.put(bytes, (int) position, n);
+            return n;
+        };
+        return new Parser(name, null, src, bytes.length, limits).parse();
+    }
+
     private static final class Parser {
         private static final int BUF = 1 << 16;
 
+        private final String name;
         private final Path path;
-        private final FileChannel ch;
+        private final Source ch;
         private final Limits limits;
         private final long size;
         private final ByteBuffer buf = ByteBuffer.allocate(BUF).order(ByteOrder.LITTLE_ENDIAN);
@@ -231,11 +250,12 @@ public final class GgufFile {
         private long totalArrayElements;
         private long kvStart;
 
-        Parser(Path path, FileChannel ch, Limits limits) throws IOException {
+        Parser(String name, Path path, Source ch, long size, Limits limits) {
+            this.name = name;
             this.path = path;
             this.ch = ch;
             this.limits = limits;
-            this.size = ch.size();
+            this.size = size;
             buf.limit(0);   // read mode, empty
         }
 
@@ -244,7 +264,7 @@ public final class GgufFile {
         private long remaining() { return size - pos(); }
 
         private GgufException error(long at, String msg) {
-            return new GgufException("GGUF " + path + ": " + msg + " (at byte offset " + at + " of " + size + ")");
+            return new GgufException("GGUF " + name + ": " + msg + " (at byte offset " + at + " of " + size + ")");
         }
 
         /** Makes n bytes (n <= BUF) available in the buffer, or throws naming {@code what}. */
@@ -264,7 +284,7 @@ public final class GgufFile {
             } catch (GgufException e) {
                 throw e;
             } catch (IOException e) {
-                throw new GgufException("GGUF " + path + ": I/O error reading " + what + " at byte offset " + p + ": " + e.getMessage(), e);
+                throw new GgufException("GGUF " + name + ": I/O error reading " + what + " at byte offset " + p + ": " + e.getMessage(), e);
             } finally {
                 buf.flip();
             }
@@ -301,7 +321,7 @@ public final class GgufFile {
                 } catch (GgufException e) {
                     throw e;
                 } catch (IOException e) {
-                    throw new GgufException("GGUF " + path + ": I/O error reading " + what + " at byte offset " + at + ": " + e.getMessage(), e);
+                    throw new GgufException("GGUF " + name + ": I/O error reading " + what + " at byte offset " + at + ": " + e.getMessage(), e);
                 }
                 bufStart = p + (out.length - done);
                 buf.clear().limit(0);

@@ -197,7 +197,7 @@ final class Filters {
         return a.bool(2, "reverse", false) ? items.reversed() : items;
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         var sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -299,8 +299,12 @@ final class Filters {
         return sb.toString();
     }
 
+    /** Like Jinja's map, which skips a falsy input (None included) instead of failing on it. */
     private static Object map(Interpreter in, Object v, Args a) {
         var out = new ArrayList<Object>();
+        if (!PyValues.truthy(v)) {
+            return out;
+        }
         if (a.positional().isEmpty() && a.keywords().containsKey("attribute")) {
             String attribute = a.string(0, "attribute", "");
             boolean hasDefault = a.keywords().containsKey("default");
@@ -338,8 +342,14 @@ final class Filters {
         return best;
     }
 
-    /** select/reject and selectattr/rejectattr: keep items for which the named test (default: truthy) holds. */
+    /**
+     * select/reject and selectattr/rejectattr: keep items for which the named test (default: truthy) holds. As in
+     * Jinja, a falsy input (None included) selects nothing rather than failing.
+     */
     private static Object select(Interpreter in, Object v, Args a, String attribute, boolean keep) {
+        if (!PyValues.truthy(v)) {
+            return new ArrayList<>();
+        }
         int testAt = attribute == null ? 0 : 1;
         String test = a.has(testAt, "test") ? PyValues.str(a.get(testAt, "test", null)) : null;
         var testArgs = new Args(test == null ? "" : test, a.rest(testAt + 1), Map.of());

@@ -373,7 +373,8 @@ final class Interpreter {
             case Callable callable -> callable.call(this, a.positional(), kwargs);
             case Undefined u -> throw u.name() == null ? TemplateException.runtime("value is undefined")
                     : TemplateException.runtime("'" + u.name() + "' is undefined");
-            default -> throw TemplateException.runtime("'" + PyValues.typeName(fn) + "' object is not callable");
+            case null, default -> throw TemplateException.runtime(
+                    "'" + PyValues.typeName(fn) + "' object is not callable");
         };
     }
 
@@ -437,6 +438,13 @@ final class Interpreter {
             }
             case "+" -> {
                 if (left instanceof String l && right instanceof String r) {
+                    if (isMarkup(b.left()) != isMarkup(b.right())) {
+                        // Python's Markup + str escapes the plain operand; functionary's template depends on it.
+                        left = isMarkup(b.left()) ? l : Filters.escape(l);
+                        right = isMarkup(b.right()) ? r : Filters.escape(r);
+                        l = (String) left;
+                        r = (String) right;
+                    }
                     checkSize((long) l.length() + r.length());
                 } else if (PyValues.isSequence(left) && PyValues.isSequence(right)) {
                     tick(PyValues.length(left) + PyValues.length(right));
@@ -454,6 +462,15 @@ final class Interpreter {
             case "**" -> PyValues.pow(left, right);
             default -> throw new IllegalStateException(b.op());
         };
+    }
+
+    /**
+     * Whether an expression yields a Jinja {@code Markup} (a string marked safe). Tracked statically, on the
+     * expression, because only {@code +} treats such strings differently.
+     */
+    private static boolean isMarkup(Expr e) {
+        return e instanceof Filter f && List.of("safe", "e", "escape", "forceescape").contains(f.name())
+                || e instanceof Binary b && b.op().equals("+") && (isMarkup(b.left()) || isMarkup(b.right()));
     }
 
     /** Refuses {@code 'x' * 10**12} before allocating it. */

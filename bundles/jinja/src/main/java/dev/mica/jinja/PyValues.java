@@ -119,7 +119,7 @@ final class PyValues {
             case Long l -> l;
             case Boolean b -> b ? 1 : 0;
             case Double d -> (long) (double) d;
-            default -> throw TemplateException.runtime("expected an integer, got " + typeName(v));
+            case null, default -> throw TemplateException.runtime("expected an integer, got " + typeName(v));
         };
     }
 
@@ -128,7 +128,7 @@ final class PyValues {
             case Long l -> l;
             case Double d -> d;
             case Boolean b -> b ? 1 : 0;
-            default -> throw TemplateException.runtime("expected a number, got " + typeName(v));
+            case null, default -> throw TemplateException.runtime("expected a number, got " + typeName(v));
         };
     }
 
@@ -182,7 +182,7 @@ final class PyValues {
         return switch (v) {
             case String s -> s;
             case Undefined u -> "";
-            default -> repr(v, 0);
+            case null, default -> repr(v, 0);
         };
     }
 
@@ -359,7 +359,7 @@ final class PyValues {
                     "'in <string>' requires string as left operand, not " + typeName(item));
             case Map<?, ?> m -> m.containsKey(item) || m.keySet().stream().anyMatch(k -> eq(k, item));
             case Undefined u -> false;
-            default -> {
+            case null, default -> {
                 List<Object> items = elements(container);
                 if (items == null) {
                     throw TemplateException.runtime("argument of type '" + typeName(container) + "' is not iterable");
@@ -491,7 +491,7 @@ final class PyValues {
             case Boolean b -> b ? -1L : 0L;
             case Double d -> -d;
             case Undefined u -> throw u.error();
-            default -> throw TemplateException.runtime("bad operand type for unary -: '" + typeName(a) + "'");
+            case null, default -> throw TemplateException.runtime("bad operand type for unary -: '" + typeName(a) + "'");
         };
     }
 
@@ -529,7 +529,7 @@ final class PyValues {
             case Map<?, ?> m -> m.size();
             case Tuple t -> t.items().size();
             case Undefined u -> 0;
-            default -> throw TemplateException.runtime("object of type '" + typeName(v) + "' has no len()");
+            case null, default -> throw TemplateException.runtime("object of type '" + typeName(v) + "' has no len()");
         };
     }
 
@@ -541,23 +541,25 @@ final class PyValues {
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case String s -> PyStrings.chars(s);
             case Undefined u -> List.of();
-            default -> throw TemplateException.runtime("'" + typeName(v) + "' object is not iterable");
+            case null, default -> throw TemplateException.runtime("'" + typeName(v) + "' object is not iterable");
         };
     }
 
-    /** Jinja's {@code obj.name}: a whitelisted method first, then the item. */
+    /** Jinja's {@code obj.name}: a whitelisted method first, then the item. Missing is undefined, as on None. */
     static Object getAttr(Object obj, String name) {
         return switch (obj) {
+            case Undefined u -> throw u.error();
             case Namespace n -> n.attrs.containsKey(name) ? n.attrs.get(name) : new Undefined(name);
             case Interpreter.Loop l -> l.attr(name);
             case Map<?, ?> m when !Methods.has(m, name) -> m.containsKey(name) ? m.get(name) : new Undefined(name);
-            default -> Methods.has(obj, name) ? new BoundMethod(obj, name) : new Undefined(name);
+            case null, default -> Methods.has(obj, name) ? new BoundMethod(obj, name) : new Undefined(name);
         };
     }
 
     /** Jinja's {@code obj[key]}: the item first, then (for string keys) the attribute. */
     static Object getItem(Object obj, Object key) {
         switch (obj) {
+            case Undefined u -> throw u.error();
             case Map<?, ?> m -> {
                 if (m.containsKey(key)) {
                     return m.get(key);
@@ -578,7 +580,7 @@ final class PyValues {
             case Namespace n -> {
                 return n.attrs.containsKey(key) ? n.attrs.get(key) : new Undefined(String.valueOf(key));
             }
-            default -> {
+            case null, default -> {
                 List<Object> items = elements(obj);
                 if (items != null && isIntegral(key)) {
                     long i = toLong(key) < 0 ? toLong(key) + items.size() : toLong(key);
@@ -605,8 +607,8 @@ final class PyValues {
         }
         List<Object> items = elements(obj);
         if (items == null) {
-            if (obj instanceof Undefined) {
-                return obj;
+            if (obj instanceof Undefined u) {
+                throw u.error();
             }
             throw TemplateException.runtime("'" + typeName(obj) + "' object is not subscriptable");
         }

@@ -210,17 +210,27 @@ public final class InferenceEngine implements Inference {
         Handle handle = new Handle(a.runner);
         try {
             workers.execute(() -> {
+                Done done = null;
+                InferenceException failure = null;
                 try {
-                    Done done = job.run(a.runner, handle.cancelled::get, a.loadNanos, t0);
-                    sink.accept(done);
-                    handle.result.complete(done);
+                    done = job.run(a.runner, handle.cancelled::get, a.loadNanos, t0);
                 } catch (InferenceException e) {
-                    handle.result.completeExceptionally(e);
+                    failure = e;
                 } catch (RuntimeException | Error e) {
                     LOG.log(Level.ERROR, "generation on " + d.name() + " failed", e);
-                    handle.result.completeExceptionally(new InferenceException(Kind.INTERNAL, "generation failed: " + e, e));
+                    failure = new InferenceException(Kind.INTERNAL, "generation failed: " + e, e);
                 } finally {
+                    // released before the caller hears of the end, so keep_alive 0 has unloaded by then
                     release(a.runner, keep);
+                }
+                if (failure != null) {
+                    handle.result.completeExceptionally(failure);
+                } else {
+                    try {
+                        sink.accept(done);
+                    } finally {
+                        handle.result.complete(done);
+                    }
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -8,9 +8,10 @@ import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Runs models. Generation is asynchronous: {@link #generate} and {@link #chat} return at once and
- * deliver events to the sink from an engine thread, ending with exactly one {@link GenerationEvent.Done}
- * unless the returned {@link Generation} completes exceptionally.
+ * Runs models. {@link #generate} and {@link #chat} validate the request and load the model on the
+ * caller's thread (so a bad request or a failed load is an exception, before any event), then
+ * return; events reach the sink from an engine thread, in order, ending with exactly one
+ * {@link GenerationEvent.Done} unless the returned {@link Generation} completes exceptionally.
  */
 @ProviderType
 public interface Inference {

@@ -192,9 +192,11 @@ final class Filters {
         };
         @SuppressWarnings("unchecked")
         var items = (List<Object>) Methods.call(in, requireMap(v, "dictsort"), "items", List.of(), Map.of());
-        items.sort((x, y) -> PyValues.compare(caseKey(((Tuple) x).items().get(pos), caseSensitive),
-                caseKey(((Tuple) y).items().get(pos), caseSensitive), "<"));
-        return a.bool(2, "reverse", false) ? items.reversed() : items;
+        Comparator<Object> byPart = (x, y) -> PyValues.compare(caseKey(((Tuple) x).items().get(pos), caseSensitive),
+                caseKey(((Tuple) y).items().get(pos), caseSensitive), "<");
+        // Python's sorted(reverse=True) is stable: equal items keep their order, so reverse the comparator, not the list.
+        items.sort(a.bool(2, "reverse", false) ? byPart.reversed() : byPart);
+        return items;
     }
 
     static String escape(String s) {
@@ -387,8 +389,9 @@ final class Filters {
 
     private static Object sort(Interpreter in, Object v, Args a) {
         var items = new ArrayList<>(in.iterate(v));
-        items.sort(order(a.bool(1, "case_sensitive", false), a.string(2, "attribute", null)));
-        return a.bool(0, "reverse", false) ? items.reversed() : items;
+        var cmp = order(a.bool(1, "case_sensitive", false), a.string(2, "attribute", null));
+        items.sort(a.bool(0, "reverse", false) ? cmp.reversed() : cmp);
+        return items;
     }
 
     /** Positional order is transformers': {@code tojson(ensure_ascii, indent, separators, sort_keys)}. */

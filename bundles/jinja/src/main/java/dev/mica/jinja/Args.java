@@ -9,8 +9,6 @@ import java.util.Map;
  */
 record Args(String function, List<Object> positional, Map<String, Object> keywords) {
 
-    static final Args NONE = new Args("", List.of(), Map.of());
-
     boolean has(int index, String name) {
         return index < positional.size() || keywords.containsKey(name);
     }

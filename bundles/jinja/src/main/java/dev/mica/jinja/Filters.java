@@ -53,6 +53,8 @@ final class Filters {
             case "items" -> v instanceof Undefined ? List.of() : Methods.call(in, requireMap(v, name), "items",
                     List.of(), Map.of());
             case "join" -> join(in, v, a);
+            // keys and values are not Jinja builtins, but minja and llama.cpp offer them and some templates use them.
+            case "keys", "values" -> Methods.call(in, requireMap(v, name), name, List.of(), Map.of());
             case "list" -> new ArrayList<>(in.iterate(v));
             case "lower" -> PyStrings.lower(PyValues.str(v));
             case "map" -> map(in, v, a);

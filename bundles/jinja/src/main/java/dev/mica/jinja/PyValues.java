@@ -669,7 +669,7 @@ final class PyValues {
                         if (sortKeys) {
                             entries.sort(Map.Entry.comparingByKey());
                         }
-                        open('{', entries.isEmpty(), depth);
+                        sb.append('{');
                         for (int i = 0; i < entries.size(); i++) {
                             separate(i, depth);
                             quote(entries.get(i).getKey());
@@ -685,7 +685,7 @@ final class PyValues {
                             throw TemplateException.runtime(
                                     "Object of type " + typeName(x) + " is not JSON serializable");
                         }
-                        open('[', items.isEmpty(), depth);
+                        sb.append('[');
                         for (int i = 0; i < items.size(); i++) {
                             separate(i, depth);
                             write(items.get(i), depth + 1);
@@ -693,10 +693,6 @@ final class PyValues {
                         close(']', items.isEmpty(), depth);
                     }
                 }
-            }
-
-            void open(char c, boolean empty, int depth) {
-                sb.append(c);
             }
 
             void separate(int i, int depth) {

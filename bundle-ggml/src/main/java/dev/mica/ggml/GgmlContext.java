@@ -315,6 +315,8 @@ final class GgmlContext implements InferenceContext {
     Performance performance() {
         synchronized (lock) {
             ensureOpen();
+            // libllama books a decode's time when its results are collected; the last one may not be yet.
+            llama.synchronize(ctx);
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment data = llama.perfContext(scratch, ctx);
                 return new Performance(

@@ -88,7 +88,12 @@ final class TestSupport {
                 null, null);
     }
 
+    /**
+     * Loads with one compute thread: these models are tiny, and on a busy machine a second thread
+     * costs more in barrier waits than it computes (a 64-token run takes 30 ms on one thread, seconds
+     * on two when the cores are taken).
+     */
     static GgmlModel load(Path file) throws Exception {
-        return (GgmlModel) backend().load(descriptor(file), new LoadOptions(0, true, 2), ProgressListener.NONE);
+        return (GgmlModel) backend().load(descriptor(file), new LoadOptions(0, true, 1), ProgressListener.NONE);
     }
 }

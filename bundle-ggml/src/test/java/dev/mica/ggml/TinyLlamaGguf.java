@@ -32,7 +32,7 @@ final class TinyLlamaGguf {
     static final int EMBD = 64, HEADS = 4, KV_HEADS = 2, FF = 128, LAYERS = 2, CONTEXT = 512;
     static final int UNK = 0, BOS = 1, EOS = 2;
 
-    private static final String[] WORDS = {"the", "cat", "sat", "on", "mat", "dog", "ran", "and", "a", "is", "it",
+    private static final String[] WORDS = {"the", "cat", "sat", "on", "mat", "dog", "ran", "and", "is", "it",
             "to", "big", "red", "ball", "once", "upon", "time", "there", "was"};
 
     private TinyLlamaGguf() {}
@@ -56,9 +56,18 @@ final class TinyLlamaGguf {
             add(tokens, scores, types, String.valueOf(c), -10f, 1);
             add(tokens, scores, types, "\u2581" + c, -9f, 1);
         }
+        // SentencePiece merges adjacent pieces into longer ones that exist in the vocabulary, so a
+        // word is reachable only through its prefixes: they are in the vocabulary too.
         for (String w : WORDS) {
-            add(tokens, scores, types, w, -5f + w.length(), 1);
-            add(tokens, scores, types, "\u2581" + w, -4f + w.length(), 1);
+            for (int k = 2; k <= w.length(); k++) {
+                String prefix = w.substring(0, k);
+                if (!tokens.contains(prefix)) {
+                    add(tokens, scores, types, prefix, -10f + k, 1);
+                }
+                if (!tokens.contains("\u2581" + prefix)) {
+                    add(tokens, scores, types, "\u2581" + prefix, -9f + k, 1);
+                }
+            }
         }
         for (String p : new String[] {".", ",", "!", "?"}) {
             add(tokens, scores, types, p, -10f, 1);
@@ -72,7 +81,11 @@ final class TinyLlamaGguf {
         return new Vocab(List.copyOf(tokens), s, t);
     }
 
+    /** libllama asserts (ends the process) on a vocabulary with a duplicate token. */
     private static void add(List<String> tokens, List<Float> scores, List<Integer> types, String text, float score, int type) {
+        if (tokens.contains(text)) {
+            throw new IllegalStateException("duplicate token " + text);
+        }
         tokens.add(text);
         scores.add(score);
         types.add(type);

@@ -33,7 +33,9 @@ public final class HttpComponent {
 
     @Activate
     public HttpComponent(@Reference Inference inference, BundleContext context) {
-        HttpSettings settings = HttpSettings.from(context::getProperty, displayVersion(context.getBundle().getVersion()));
+        String version = context.getBundle().getHeaders().get("Mica-Version");
+        if (version == null) version = displayVersion(context.getBundle().getVersion());
+        HttpSettings settings = HttpSettings.from(context::getProperty, version);
         this.server = new MicaHttpServer(settings, inference, () -> OsgiBundles.of(context));
         URI uri = server.start();
         Hashtable<String, Object> props = new Hashtable<>();
@@ -60,7 +62,7 @@ public final class HttpComponent {
         server.stop();
     }
 
-    /** 0.1.0.SNAPSHOT -> 0.1.0-SNAPSHOT: clients compare Ollama versions as semver. */
+    /** 1.2.3.qualifier -> 1.2.3-qualifier: clients compare Ollama versions as semver. */
     static String displayVersion(Version v) {
         String base = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
         return v.getQualifier().isEmpty() ? base : base + "-" + v.getQualifier();

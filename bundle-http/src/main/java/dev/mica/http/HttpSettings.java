@@ -17,8 +17,8 @@ import java.util.function.Function;
  * </ul>
  *
  * @param bindHost the address to bind; null binds every interface
- * @param idleTimeout how long a connection may stay silent; long, because a model load or a long
- *     prompt may keep a streaming response silent for minutes
+ * @param idleTimeout how long a read or write may stall, or a kept-alive connection sit unused. A
+ *     handler waiting in silence for the engine is not cut by it (see {@link JettyRequests}).
  */
 record HttpSettings(String bindHost, int port, long maxBody, String version, Duration idleTimeout) {
     static final String HOST = "mica.host";
@@ -26,7 +26,7 @@ record HttpSettings(String bindHost, int port, long maxBody, String version, Dur
     static final String DEFAULT_HOST = "127.0.0.1:11434";
     static final int DEFAULT_PORT = 11434;
     static final long DEFAULT_MAX_BODY = 64L << 20;
-    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     HttpSettings {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);

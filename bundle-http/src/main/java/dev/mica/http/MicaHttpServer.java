@@ -64,6 +64,7 @@ final class MicaHttpServer implements AutoCloseable {
                     connector.setIdleTimeout(settings.idleTimeout().toMillis());
                     return connector;
                 });
+                cfg.routes.before(ctx -> JettyRequests.ignoreIdleTimeoutWhileHandling(ctx.req()));
                 for (ApiRoutes api : apis) {
                     api.register(cfg.routes);
                 }

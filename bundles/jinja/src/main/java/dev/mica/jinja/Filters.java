@@ -44,12 +44,23 @@ final class Filters {
                 List<Object> items = in.iterate(v);
                 yield items.isEmpty() ? new Undefined("last") : items.getLast();
             }
-            case "float" -> toFloat(v, a.get(0, "default", 0.0));
+            case "float", "int" -> {
+                if (v instanceof Undefined u) {
+                    throw u.error();
+                }
+                yield name.equals("int") ? toInt(v, a.get(0, "default", 0L)) : toFloat(v, a.get(0, "default", 0.0));
+            }
             case "format" -> in.checked(PyFormat.percent(PyValues.str(v), a.keywords().isEmpty()
                     ? new Tuple(a.positional()) : a.keywords()));
             case "groupby" -> groupby(in, v, a);
-            case "indent" -> indent(in, PyValues.str(v), a);
-            case "int" -> toInt(v, a.get(0, "default", 0L));
+            case "indent" -> {
+                if (!(v instanceof String s)) {
+                    // Jinja appends "\n" to the value itself, so anything but a string is a TypeError there.
+                    throw TemplateException.runtime("unsupported operand type(s) for +=: '" + PyValues.typeName(v)
+                            + "' and 'str'");
+                }
+                yield indent(in, s, a);
+            }
             case "items" -> v instanceof Undefined ? List.of() : Methods.call(in, requireMap(v, name), "items",
                     List.of(), Map.of());
             case "join" -> join(in, v, a);
@@ -117,11 +128,10 @@ final class Filters {
             case "gt", "greaterthan", ">" -> PyValues.compare(v, a.required(0, "b"), ">") > 0;
             case "ge", ">=" -> PyValues.compare(v, a.required(0, "b"), ">=") >= 0;
             case "in" -> PyValues.contains(a.required(0, "seq"), v);
-            case "even" -> PyValues.toLong(v) % 2 == 0;
-            case "odd" -> PyValues.toLong(v) % 2 != 0;
-            case "divisibleby" -> PyValues.toLong(v) % PyValues.toLong(a.required(0, "num")) == 0;
-            case "lower" -> v instanceof String s && s.equals(PyStrings.lower(s));
-            case "upper" -> v instanceof String s && s.equals(PyStrings.upper(s));
+            case "even" -> PyValues.eq(PyValues.mod(v, 2L), 0L);
+            case "odd" -> PyValues.eq(PyValues.mod(v, 2L), 1L);
+            case "divisibleby" -> PyValues.eq(PyValues.mod(v, a.required(0, "num")), 0L);
+            case "lower", "upper" -> (Boolean) Methods.call(in, PyValues.str(v), "is" + name, List.of(), Map.of());
             default -> throw TemplateException.runtime("no test named '" + name + "'");
         };
     }

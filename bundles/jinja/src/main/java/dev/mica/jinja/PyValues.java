@@ -357,7 +357,12 @@ final class PyValues {
             case String s when item instanceof String sub -> s.contains(sub);
             case String s -> throw TemplateException.runtime(
                     "'in <string>' requires string as left operand, not " + typeName(item));
-            case Map<?, ?> m -> m.containsKey(item) || m.keySet().stream().anyMatch(k -> eq(k, item));
+            case Map<?, ?> m -> {
+                if (item instanceof List || item instanceof Map) {
+                    throw TemplateException.runtime("unhashable type: '" + typeName(item) + "'");
+                }
+                yield m.containsKey(item) || m.keySet().stream().anyMatch(k -> eq(k, item));
+            }
             case Undefined u -> false;
             case null, default -> {
                 List<Object> items = elements(container);

@@ -61,9 +61,34 @@ def statement():
     ])
 
 
+def layout():
+    """Text with spaces, tabs and newlines around tags carrying random -/+ markers: exercises whitespace control."""
+    pad = lambda: rnd.choice(["", " ", "  ", "\t", "\n", " \n", "\n  ", "\n\n", "x", " y ", "\n z\n"])
+    open_ = lambda: rnd.choice(["{%", "{%-", "{%+"])
+    close = lambda: rnd.choice(["%}", "-%}", "+%}"])
+    out = pad()
+    for _ in range(rnd.randint(1, 4)):
+        kind = rnd.random()
+        if kind < 0.3:
+            out += f"{open_()} if {rnd.choice(['true', 'false'])} {close()}{pad()}A{pad()}{open_()} else {close()}" \
+                   f"{pad()}B{pad()}{open_()} endif {close()}"
+        elif kind < 0.5:
+            out += f"{open_()} for i in range(2) {close()}{pad()}{{{{ i }}}}{pad()}{open_()} endfor {close()}"
+        elif kind < 0.65:
+            out += f"{rnd.choice(['{{', '{{-'])} 'v' {rnd.choice(['}}', '-}}'])}"
+        elif kind < 0.8:
+            out += f"{rnd.choice(['{#', '{#-'])} note {rnd.choice(['#}', '-#}'])}"
+        elif kind < 0.9:
+            out += f"{open_()} set z = 1 {close()}"
+        else:
+            out += f"{open_()} raw {close()}{pad()}{{{{ raw }}}}{pad()}{open_()} endraw {close()}"
+        out += pad()
+    return out
+
+
 cases, seen = [], set()
-while len(cases) < 1500:
-    t = statement()
+while len(cases) < 2000:
+    t = statement() if len(cases) < 1500 else layout()
     if t in seen:
         continue
     seen.add(t)

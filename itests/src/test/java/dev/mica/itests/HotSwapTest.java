@@ -9,6 +9,12 @@ import dev.mica.api.inference.Inference;
 import dev.mica.api.model.CreateRequest;
 import dev.mica.api.model.ModelStore;
 import dev.mica.kernel.MicaRuntime;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,10 +35,11 @@ import org.osgi.framework.Bundle;
 /**
  * The first promise of the design: backends swap under load without a restart and without a failed
  * request. Boots the real kernel with the distribution's bundles plus fixture backends, keeps four
- * clients generating, then installs a preferred backend (requests move to it) and removes it again
+ * clients generating (two through the inference contract, two over HTTP), then installs a preferred backend (requests move to it) and removes it again
  * (its requests drain, the rest fall back).
  */
 class HotSwapTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir Path work;
 
     @Test
@@ -44,6 +51,8 @@ class HotSwapTest {
             Inference inference = kernel.inference();
             inference.create(new CreateRequest("swap", Kernels.fakeModel(work).toString(), null, null, null, null, null, null), ModelStore.StatusListener.NONE);
 
+            URI url = Kernels.httpUrl(kernel);
+            HttpClient http = HttpClient.newHttpClient();
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger completed = new AtomicInteger();
             List<Throwable> failures = new CopyOnWriteArrayList<>();
@@ -55,6 +64,11 @@ class HotSwapTest {
                     int i = 0;
                     while (running.get()) {
                         try {
+                            if (client % 2 == 1) {
+                                overHttp(http, url, "client " + client + " request " + i++);
+                                completed.incrementAndGet();
+                                continue;
+                            }
                             StringBuilder text = new StringBuilder();
                             var g = inference.generate(new GenerateRequest("swap", "client " + client + " request " + i++, null, null, null, true, null, null, null, null,
                                     Duration.ofMinutes(5), null, false, 0), e -> {
@@ -107,6 +121,18 @@ class HotSwapTest {
             assertEquals("fixture-hot", g.result().get(30, TimeUnit.SECONDS).backend());
             Files.delete(work.resolve("deploy").resolve(jar.getFileName()));
             waitFor(() -> inference.backends().stream().noneMatch(r -> r.id().equals("fixture-hot")), "removing the file uninstalls it");
+        }
+    }
+
+    /** A non-streaming /api/generate that must come back complete. */
+    private static void overHttp(HttpClient http, URI url, String prompt) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("model", "swap", "prompt", prompt, "raw", true, "stream", false));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(url.resolve("/api/generate")).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new AssertionError("HTTP " + r.statusCode() + ": " + r.body());
+        JsonNode n = JSON.readTree(r.body());
+        if (!n.path("done").asBoolean() || !"stop".equals(n.path("done_reason").asText()) || n.path("response").asText().length() != 12) {
+            throw new AssertionError("incomplete answer over HTTP: " + r.body());
         }
     }
 

@@ -3,7 +3,7 @@ package dev.mica.itests;
 import dev.mica.kernel.MicaConfig;
 import dev.mica.kernel.MicaRuntime;
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.URI;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +63,14 @@ final class Kernels {
         return f;
     }
 
-    static byte[] read(InputStream in) throws IOException {
-        return in.readAllBytes();
+    /** The address bundle-http bound, published as a URI service with property mica.http.url. */
+    static URI httpUrl(MicaRuntime kernel) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            var refs = kernel.context().getServiceReferences(URI.class, "(mica.http.url=*)");
+            if (!refs.isEmpty()) return URI.create(String.valueOf(refs.iterator().next().getProperty("mica.http.url")));
+            Thread.sleep(10);
+        }
+        throw new AssertionError("bundle-http published no URL; failed bundles: " + kernel.failures());
     }
 }

@@ -33,6 +33,13 @@ record RequestOptions(int numCtx, int numPredict, int numBatch, int numThread, L
         float frequency = o.frequencyPenalty() == null ? 0f : o.frequencyPenalty().floatValue();
         long seed = o.seed() == null || o.seed() < 0 ? SamplingParams.RANDOM_SEED : o.seed();
         List<String> stop = o.stop() == null ? List.of() : o.stop();
+        if (temperature == 0f) {
+            // temperature 0 means greedy decoding, as in llama.cpp and Ollama's own sampler:
+            // penalties would make "deterministic" output differ from the model's arg-max
+            repeatPenalty = 1f;
+            presence = 0f;
+            frequency = 0f;
+        }
         return new RequestOptions(numCtx, numPredict, numBatch, numThread, stop,
                 new SamplingParams(temperature, topK, topP, minP, typicalP, repeatLastN, repeatPenalty, presence, frequency, seed));
     }

@@ -33,8 +33,12 @@ import org.osgi.service.component.annotations.Deactivate;
  * kernel maps {@code MICA_LLAMA_PATH} to it), so a user can run mica on their own CUDA or Metal
  * build. When they are missing or unusable the component still activates and reports itself
  * unavailable with the reason: a backend never stops the kernel.
+ *
+ * <p>Immediate: it loads the natives when the bundle starts, so its status is known before anyone
+ * asks, and it stays active while nobody holds the service. A delayed component would be
+ * deactivated whenever its last user lets go, and deactivation frees every model it loaded.
  */
-@Component(service = Backend.class, property = Backend.ID_PROPERTY + "=ggml")
+@Component(service = Backend.class, immediate = true, property = Backend.ID_PROPERTY + "=ggml")
 public final class GgmlBackend implements Backend {
     /** Framework property naming the folder that holds libllama and the ggml libraries. */
     public static final String LIBRARY_PATH_PROPERTY = "mica.llama.path";

@@ -76,7 +76,7 @@ final class GgmlContext implements InferenceContext {
         this.ctx = ctx;
         this.abortRequested = abortRequested;
         this.embeddings = embeddings;
-        // What the context really got: n_ctx is padded up to a multiple of 256 and n_batch capped at n_ctx.
+        // What the context really got: n_ctx padded up to a multiple of 256, n_batch capped at the length asked for.
         this.contextLength = llama.nCtx(ctx);
         this.batchCapacity = llama.nBatch(ctx);
         this.maxSequences = llama.nSeqMax(ctx);

@@ -126,22 +126,4 @@ final class GgmlTokenizer implements Tokenizer {
             throw new IllegalArgumentException("token " + token + " is outside the vocabulary [0, " + size + ")");
         }
     }
-
-    int bos() {
-        try (var _ = model.reading()) {
-            return llama.vocabBos(vocab);
-        }
-    }
-
-    int eos() {
-        try (var _ = model.reading()) {
-            return llama.vocabEos(vocab);
-        }
-    }
-
-    boolean addsBos() {
-        try (var _ = model.reading()) {
-            return llama.vocabGetAddBos(vocab);
-        }
-    }
 }

@@ -14,18 +14,20 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Routes llama.cpp's and ggml's log output (one global callback) to a {@link System.Logger}, quietly:
- * only native errors reach WARNING; everything else is DEBUG or TRACE. Without a callback the
- * libraries print every load step to stderr.
+ * Routes llama.cpp's and ggml's log output (one global callback) to the {@link System.Logger}
+ * {@code dev.mica.ggml.llama}, quietly: errors and warnings at DEBUG, the rest at TRACE. Without a
+ * callback the libraries print every load step to stderr.
  *
- * <p>It also remembers the last few error lines per thread, because libllama reports failures as a
- * NULL or a -1 and explains them only in the log: callers fold those lines into their exceptions.
+ * <p>Errors are not logged louder because they reach the user anyway, better placed: libllama
+ * reports a failure as a NULL or a -1 and explains it only in its log, so this bridge keeps the
+ * last few error lines per thread and the callers fold them into their exceptions. Some errors
+ * are expected, too: an aborted decode logs three of them.
  */
 final class LogBridge {
     static final System.Logger LOG = System.getLogger("dev.mica.ggml.llama");
 
     // enum ggml_log_level
-    private static final int NONE = 0, DEBUG = 1, INFO = 2, WARN = 3, ERROR = 4, CONT = 5;
+    private static final int INFO = 2, WARN = 3, ERROR = 4, CONT = 5;
     private static final int KEPT_ERRORS = 4;
 
     /** A message may arrive in pieces (CONT) and ends with a newline; collected per thread. */
@@ -80,12 +82,7 @@ final class LogBridge {
                 }
                 errors.addLast(message);
             }
-            LOG.log(switch (line.level) {
-                case ERROR -> Level.WARNING;
-                case WARN, INFO -> Level.DEBUG;
-                case NONE, DEBUG -> Level.TRACE;
-                default -> Level.DEBUG;
-            }, message);
+            LOG.log(line.level == ERROR || line.level == WARN ? Level.DEBUG : Level.TRACE, message);
         } catch (Throwable ignored) {
             // Logging is best effort; nothing may leave this method.
         }

@@ -98,6 +98,15 @@ record Fields(ObjectNode node, String prefix) {
         return d;
     }
 
+    /** A number of at least {@code min}. */
+    Double numberAtLeast(String name, double min) {
+        Double d = number(name);
+        if (d != null && d < min) {
+            throw ApiException.badField(name, prefix + name + " must be at least " + trim(min) + ", got " + trim(d));
+        }
+        return d;
+    }
+
     ObjectNode object(String name) {
         JsonNode v = raw(name);
         if (v == null) return null;

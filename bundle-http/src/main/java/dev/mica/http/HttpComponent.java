@@ -37,7 +37,15 @@ public final class HttpComponent {
         if (version == null) version = displayVersion(context.getBundle().getVersion());
         HttpSettings settings = HttpSettings.from(context::getProperty, version);
         this.server = new MicaHttpServer(settings, inference, () -> OsgiBundles.of(context));
-        URI uri = server.start();
+        URI uri;
+        try {
+            uri = server.start();
+        } catch (RuntimeException e) {
+            // SCR would log this deep in a stack trace; say plainly what failed and where.
+            LOG.log(Level.ERROR, "mica cannot listen on {0}:{1}: {2}",
+                    settings.bindHost() == null ? "*" : settings.bindHost(), String.valueOf(settings.port()), e.getMessage());
+            throw e;
+        }
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(URL_PROPERTY, uri.toString());
         props.put(PORT_PROPERTY, uri.getPort());

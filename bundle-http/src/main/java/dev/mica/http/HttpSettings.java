@@ -17,8 +17,8 @@ import java.util.function.Function;
  * </ul>
  *
  * @param bindHost the address to bind; null binds every interface
- * @param idleTimeout how long a read or write may stall, or a kept-alive connection sit unused. A
- *     handler waiting in silence for the engine is not cut by it (see {@link JettyRequests}).
+ * @param idleTimeout how long a kept-alive connection may sit unused between requests (requests
+ *     themselves get {@link MicaHttpServer#REQUEST_IDLE_TIMEOUT})
  */
 record HttpSettings(String bindHost, int port, long maxBody, String version, Duration idleTimeout) {
     static final String HOST = "mica.host";

@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -21,6 +22,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 final class MicaHttpServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("mica.http");
     /** Held so java.util.logging keeps the levels set below (it only keeps loggers weakly). */
+    static final Duration REQUEST_IDLE_TIMEOUT = Duration.ofHours(1);
     private static final List<Logger> QUIETED = List.of(Logger.getLogger("org.eclipse.jetty"), Logger.getLogger("io.javalin"));
 
     private final HttpSettings settings;
@@ -57,6 +59,11 @@ final class MicaHttpServer implements AutoCloseable {
                 cfg.http.compressionStrategy = io.javalin.compression.CompressionStrategy.NONE;
                 cfg.http.maxRequestSize = settings.maxBody();
                 cfg.jetty.threadPool = threadPool();
+                // While a request is handled Jetty uses this idle timeout instead of the connector's.
+                // A model load or a long prompt keeps a stream silent for minutes; no idle check
+                // should get a chance to cut it. Kept-alive connections between requests use the
+                // connector's shorter timeout again.
+                cfg.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(REQUEST_IDLE_TIMEOUT.toMillis()));
                 cfg.jetty.addConnector((server, httpConfig) -> {
                     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                     connector.setHost(settings.bindHost());
@@ -64,7 +71,6 @@ final class MicaHttpServer implements AutoCloseable {
                     connector.setIdleTimeout(settings.idleTimeout().toMillis());
                     return connector;
                 });
-                cfg.routes.before(ctx -> JettyRequests.ignoreIdleTimeoutWhileHandling(ctx.req()));
                 for (ApiRoutes api : apis) {
                     api.register(cfg.routes);
                 }

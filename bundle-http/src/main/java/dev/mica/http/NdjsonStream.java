@@ -16,10 +16,14 @@ final class NdjsonStream extends ResponseStream {
     }
 
     void send(JsonNode object) throws IOException {
+        write(line(json, object));
+    }
+
+    /** One NDJSON line: compact JSON (never a raw newline inside) and a newline. */
+    static byte[] line(Json json, JsonNode object) {
         byte[] body = json.bytes(object);
-        byte[] line = new byte[body.length + 1];
-        System.arraycopy(body, 0, line, 0, body.length);
+        byte[] line = java.util.Arrays.copyOf(body, body.length + 1);
         line[body.length] = '\n';
-        write(line);
+        return line;
     }
 }

@@ -151,7 +151,7 @@ final class OllamaRoutes implements ApiRoutes {
         }
         ObjectNode body = responses.loadDone(model, chat, reason);
         if (stream) {
-            ctx.contentType(NdjsonStream.CONTENT_TYPE).result(lineOf(body));
+            ctx.contentType(NdjsonStream.CONTENT_TYPE).result(NdjsonStream.line(json, body));
         } else {
             sendJson(ctx, body);
         }
@@ -270,13 +270,6 @@ final class OllamaRoutes implements ApiRoutes {
 
     private void sendJson(Context ctx, JsonNode body) {
         ctx.contentType(JSON_TYPE).result(json.bytes(body));
-    }
-
-    private byte[] lineOf(JsonNode body) {
-        byte[] b = json.bytes(body);
-        byte[] line = java.util.Arrays.copyOf(b, b.length + 1);
-        line[b.length] = '\n';
-        return line;
     }
 
     private static void sendQuietly(NdjsonStream out, JsonNode line) {

@@ -105,8 +105,8 @@ class StreamingLifecycleTest {
     @Test
     void aSilentStretchLongerThanTheIdleTimeoutDoesNotKillTheStream() {
         ScriptedInference engine = new ScriptedInference();
-        engine.slowMillis = 2500;
-        try (MicaHttpServer server = start(engine, HttpSettings.loopback(0).withIdleTimeout(Duration.ofMillis(1000)))) {
+        engine.slowMillis = 1500;
+        try (MicaHttpServer server = start(engine, HttpSettings.loopback(0).withIdleTimeout(Duration.ofMillis(300)))) {
             HttpResponse<String> r = new Http(server.uri()).post("/api/generate", "{\"model\":\"slow\",\"prompt\":\"go\"}");
             List<JsonNode> lines = Http.ndjson(r.body());
             assertEquals("late", lines.getFirst().get("response").asText(), r.body());

@@ -50,6 +50,17 @@ public final class GgmlBackend implements Backend {
     private volatile Llama llama;
     private volatile BackendStatus status = BackendStatus.unavailable("the ggml backend is not active");
 
+    /** For Declarative Services, which then calls {@link #activate}. */
+    public GgmlBackend() {}
+
+    /**
+     * A backend outside OSGi (benchmarks, tools), over the libraries in a folder. Like the
+     * component it never throws: check {@link #status()}.
+     */
+    public GgmlBackend(Path libraryFolder) {
+        start(libraryFolder.toString());
+    }
+
     @Activate
     void activate(BundleContext bundleContext) {
         start(bundleContext.getProperty(LIBRARY_PATH_PROPERTY));

@@ -25,7 +25,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -342,17 +341,13 @@ final class GgmlContext implements InferenceContext {
     public void close() {
         // A decode in progress holds the lock: ask it to stop, then wait for it.
         abortRequested.set(true);
-        List<GgmlSampler> open;
         synchronized (lock) {
             if (closed) {
                 return;
             }
-            open = new ArrayList<>(samplers);
-        }
-        for (GgmlSampler sampler : open) {
-            sampler.close();
-        }
-        synchronized (lock) {
+            for (GgmlSampler sampler : List.copyOf(samplers)) {
+                sampler.close();
+            }
             closed = true;
             llama.batchFree(batch);
             llama.free(ctx);

@@ -48,7 +48,8 @@ final class GgmlModel implements LoadedModel {
     private final Set<GgmlContext> contexts = ConcurrentHashMap.newKeySet();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Consumer<GgmlModel> onClose;
-    private boolean closed;
+    /** Set once, under the write lock; read under the read lock. */
+    private boolean closing;
 
     private GgmlModel(Llama llama, String name, MemorySegment model, int threads, Consumer<GgmlModel> onClose) {
         this.llama = llama;
@@ -194,39 +195,45 @@ final class GgmlModel implements LoadedModel {
         void close();
     }
 
-    /** Holds the read lock until closed; fails if the model is already freed. */
+    /** Holds the read lock until closed; fails once the model is closing. */
     Hold reading() {
         ReentrantReadWriteLock.ReadLock read = lock.readLock();
         read.lock();
-        if (closed) {
+        if (closing) {
             read.unlock();
             throw new IllegalStateException("model " + name + " is closed");
         }
         return read::unlock;
     }
 
-    boolean isClosed() {
-        return closed;
-    }
-
     /**
-     * Frees the weights. Contexts still open are closed first (and logged): freeing the model under
-     * them would leave them pointing at freed memory.
+     * Frees the weights, after closing the contexts still open (and logging them): freeing the model
+     * under them would leave them pointing at freed memory.
+     *
+     * <p>In three steps, so that locks are always taken context first, model second (as
+     * {@link GgmlContext#sampler} does): mark the model closing, which refuses new contexts and
+     * tokenizer calls; close the contexts without holding the model's lock, each waiting for its
+     * running call; then free the model under the write lock, once the last tokenizer call is out.
      */
     @Override
     public void close() {
         lock.writeLock().lock();
         try {
-            if (closed) {
+            if (closing) {
                 return;
             }
-            if (!contexts.isEmpty()) {
-                LOG.log(Level.WARNING, "model {0} closed with {1} open contexts; closing them", name, contexts.size());
-                for (GgmlContext context : List.copyOf(contexts)) {
-                    context.close();
-                }
+            closing = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (!contexts.isEmpty()) {
+            LOG.log(Level.WARNING, "model {0} closed with {1} open contexts; closing them", name, contexts.size());
+            for (GgmlContext context : List.copyOf(contexts)) {
+                context.close();
             }
-            closed = true;
+        }
+        lock.writeLock().lock();
+        try {
             llama.modelFree(model);
         } finally {
             lock.writeLock().unlock();

@@ -363,6 +363,31 @@ class GeneratedModelTest {
         }
     }
 
+    /** close() from another thread cuts the running decode short and waits for it: no use after free. */
+    @Test
+    void closingAContextDuringADecodeWaitsForIt() throws Exception {
+        InferenceContext context = context(512, 1, 256, false);
+        Batch big = new Batch(256);
+        for (int i = 0; i < 256; i++) {
+            big.add(10 + i % 50, i, 0, i == 255);
+        }
+        CompletableFuture<String> decoding = CompletableFuture.supplyAsync(() -> {
+            try {
+                while (true) {
+                    context.memory().clear();
+                    context.decode(big);
+                }
+            } catch (IllegalStateException closed) {
+                return closed.getMessage();
+            } catch (BackendException e) {
+                return "unexpected: " + e;
+            }
+        });
+        Thread.sleep(30);
+        context.close();
+        assertEquals("context is closed", decoding.get(30, TimeUnit.SECONDS));
+    }
+
     @Test
     void aGrammarConstrainsWhatIsSampled() throws Exception {
         Constraint abc = new Constraint.Grammar("root ::= [abc]+", "root");

@@ -36,8 +36,7 @@ final class TestSupport {
     /** A backend over the fetched natives; they must be there (the native module builds first). */
     static synchronized GgmlBackend backend() {
         if (backend == null) {
-            GgmlBackend b = new GgmlBackend();
-            b.start(llamaPath().toString());
+            GgmlBackend b = new GgmlBackend(llamaPath());
             assertTrue(b.status().available(), () -> "natives at " + llamaPath() + " unusable: " + b.status().detail());
             backend = b;
         }

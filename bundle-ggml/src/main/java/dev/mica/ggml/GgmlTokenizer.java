@@ -22,16 +22,52 @@ final class GgmlTokenizer implements Tokenizer {
     /** Pieces never change: each is fetched from libllama once. */
     private final AtomicReferenceArray<byte[]> pieces;
 
+    /** Why libllama would assert when tokenizing: with special tokens, or at all; null if it would not. */
+    private final String cannotAddSpecial;
+    private final String cannotTokenize;
+
+    // enum llama_vocab_type
+    private static final int NONE = 0, SPM = 1, WPM = 3, UGM = 4;
+
     GgmlTokenizer(GgmlModel model, Llama llama, MemorySegment vocab) {
         this.model = model;
         this.llama = llama;
         this.vocab = vocab;
         this.size = llama.vocabNTokens(vocab);
         this.pieces = new AtomicReferenceArray<>(size);
+        int type = llama.vocabType(vocab);
+        this.cannotTokenize = type == NONE ? "the model has no vocabulary" : null;
+        this.cannotAddSpecial = missingSpecialToken(llama, vocab, type);
+    }
+
+    /**
+     * A GGUF may ask for BOS/EOS (or, for WordPiece, CLS/SEP) without defining them; libllama then
+     * asserts while adding them. Found once here so encode can refuse instead.
+     */
+    private static String missingSpecialToken(Llama llama, MemorySegment vocab, int type) {
+        boolean noBos = llama.vocabBos(vocab) == Llama.TOKEN_NULL;
+        boolean noEos = llama.vocabEos(vocab) == Llama.TOKEN_NULL;
+        if (type == SPM || type == UGM) {
+            if (llama.vocabGetAddBos(vocab) && noBos) {
+                return "the vocabulary asks for a BOS token but defines none";
+            }
+            if (llama.vocabGetAddEos(vocab) && noEos) {
+                return "the vocabulary asks for an EOS token but defines none";
+            }
+        } else if (type == WPM && (noBos || llama.vocabSep(vocab) == Llama.TOKEN_NULL)) {
+            return "the WordPiece vocabulary lacks its CLS or SEP token";
+        }
+        return null;
     }
 
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        if (cannotTokenize != null) {
+            throw new IllegalStateException(cannotTokenize);
+        }
+        if (addSpecial && cannotAddSpecial != null) {
+            throw new IllegalArgumentException(cannotAddSpecial + ": tokenize without special tokens");
+        }
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         try (var _ = model.reading(); Arena arena = Arena.ofConfined()) {
             MemorySegment input = arena.allocate(utf8.length + 1L);

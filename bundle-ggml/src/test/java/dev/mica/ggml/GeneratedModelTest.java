@@ -105,6 +105,19 @@ class GeneratedModelTest {
         assertEquals("</s>", new String(tokenizer.piece(TinyLlamaGguf.EOS)), "special tokens render as text");
     }
 
+    /** libllama asserts when asked to tokenize with a model that has no vocabulary. */
+    @Test
+    void aModelWithoutVocabularyRefusesToTokenize(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("no-vocab.gguf");
+        TinyLlamaGguf.write(file, 1, false, null, "no_vocab");
+        try (GgmlModel bare = TestSupport.load(file)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> bare.tokenizer().encode("the cat", false, false));
+            assertTrue(e.getMessage().contains("no vocabulary"), e.getMessage());
+            assertEquals("", bare.tokenizer().decode(new int[0]));
+        }
+    }
+
     @Test
     void tokensOutsideTheVocabularyAreRefusedNotPassedOn() {
         int size = tokenizer.vocabSize();

@@ -92,6 +92,11 @@ final class TinyLlamaGguf {
     }
 
     static void write(Path file, long seed, boolean endsAtOnce, String chatTemplate) {
+        write(file, seed, endsAtOnce, chatTemplate, "llama");
+    }
+
+    /** {@code tokenizerModel} "no_vocab" writes a model without a usable vocabulary. */
+    static void write(Path file, long seed, boolean endsAtOnce, String chatTemplate, String tokenizerModel) {
         Vocab vocab = vocab();
         int nVocab = vocab.tokens().size();
         int headDim = EMBD / HEADS;
@@ -109,7 +114,11 @@ final class TinyLlamaGguf {
         kv.put("llama.attention.head_count_kv", KV_HEADS);
         kv.put("llama.rope.dimension_count", headDim);
         kv.put("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-        kv.put("tokenizer.ggml.model", "llama");
+        kv.put("tokenizer.ggml.model", tokenizerModel);
+        if (tokenizerModel.equals("no_vocab")) {
+            // Without a vocabulary libllama takes the output width from here.
+            kv.put("llama.vocab_size", nVocab);
+        }
         kv.put("tokenizer.ggml.tokens", vocab.tokens());
         kv.put("tokenizer.ggml.scores", vocab.scores());
         kv.put("tokenizer.ggml.token_type", vocab.types());

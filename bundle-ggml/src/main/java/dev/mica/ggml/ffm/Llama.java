@@ -52,8 +52,8 @@ public final class Llama {
             modelHasDecoder, modelNClsOut;
     private final Optional<MethodHandle> modelNEmbdOut, modelIsRecurrent, modelIsHybrid, modelFtype, ftypeName;
     // vocab
-    private final MethodHandle vocabNTokens, vocabType, vocabBos, vocabEos, vocabEot, vocabFimPre, vocabFimSuf,
-            vocabFimMid, vocabGetAddBos, vocabIsEog, vocabIsControl, tokenize, tokenToPiece, detokenize;
+    private final MethodHandle vocabNTokens, vocabType, vocabBos, vocabEos, vocabEot, vocabSep, vocabFimPre, vocabFimSuf,
+            vocabFimMid, vocabGetAddBos, vocabGetAddEos, vocabIsEog, vocabIsControl, tokenize, tokenToPiece, detokenize;
     // context
     private final MethodHandle contextDefaultParams, initFromModel, free, nCtx, nCtxSeq, nBatch, nUbatch, nSeqMax,
             poolingType, setAbortCallback, setNThreads, synchronize, perfContext, perfContextReset;
@@ -126,10 +126,12 @@ public final class Llama {
         vocabBos = bind("llama_vocab_bos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabEos = bind("llama_vocab_eos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabEot = bind("llama_vocab_eot", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        vocabSep = bind("llama_vocab_sep", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabFimPre = bind("llama_vocab_fim_pre", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabFimSuf = bind("llama_vocab_fim_suf", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabFimMid = bind("llama_vocab_fim_mid", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabGetAddBos = bind("llama_vocab_get_add_bos", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+        vocabGetAddEos = bind("llama_vocab_get_add_eos", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
         vocabIsEog = bind("llama_vocab_is_eog", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
         vocabIsControl = bind("llama_vocab_is_control", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
         tokenize = bind("llama_tokenize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN));
@@ -410,6 +412,7 @@ public final class Llama {
         try { return (int) vocabNTokens.invokeExact(vocab); } catch (Throwable t) { throw rethrow(t); }
     }
 
+    /** {@code enum llama_vocab_type}: 0 none, 1 SentencePiece, 2 BPE, 3 WordPiece, 4 Unigram, ... */
     public int vocabType(MemorySegment vocab) {
         try { return (int) vocabType.invokeExact(vocab); } catch (Throwable t) { throw rethrow(t); }
     }
@@ -426,6 +429,10 @@ public final class Llama {
         try { return (int) vocabEot.invokeExact(vocab); } catch (Throwable t) { throw rethrow(t); }
     }
 
+    public int vocabSep(MemorySegment vocab) {
+        try { return (int) vocabSep.invokeExact(vocab); } catch (Throwable t) { throw rethrow(t); }
+    }
+
     public int vocabFimPre(MemorySegment vocab) {
         try { return (int) vocabFimPre.invokeExact(vocab); } catch (Throwable t) { throw rethrow(t); }
     }
@@ -440,6 +447,10 @@ public final class Llama {
 
     public boolean vocabGetAddBos(MemorySegment vocab) {
         try { return (boolean) vocabGetAddBos.invokeExact(vocab); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public boolean vocabGetAddEos(MemorySegment vocab) {
+        try { return (boolean) vocabGetAddEos.invokeExact(vocab); } catch (Throwable t) { throw rethrow(t); }
     }
 
     public boolean vocabIsEog(MemorySegment vocab, int token) {

@@ -77,7 +77,10 @@ final class GgmlContext implements InferenceContext {
         this.embeddings = embeddings;
         // What the context really got: n_ctx padded up to a multiple of 256, n_batch capped at the length asked for.
         this.contextLength = llama.nCtx(ctx);
-        this.batchCapacity = llama.nBatch(ctx);
+        MemorySegment kv = llama.getMemory(ctx);
+        // Without a memory (encoder-only models such as BERT) llama_decode runs the encoder, which
+        // asserts that the whole batch fits one micro-batch.
+        this.batchCapacity = kv.address() == 0 ? Math.min(llama.nBatch(ctx), llama.nUbatch(ctx)) : llama.nBatch(ctx);
         this.maxSequences = llama.nSeqMax(ctx);
         this.vocabSize = model.tokenizer().vocabSize();
         this.poolingType = llama.poolingType(ctx);
@@ -94,7 +97,7 @@ final class GgmlContext implements InferenceContext {
             batchSeqIds[i] = seqIds.getAtIndex(ADDRESS, i).reinterpret(Integer.BYTES);
         }
         ModelInfo info = model.info();
-        this.memory = new GgmlMemory(this, llama, llama.getMemory(ctx), info.memoryKind(), unifiedKv);
+        this.memory = new GgmlMemory(this, llama, kv, info.memoryKind(), unifiedKv);
     }
 
     static GgmlContext create(GgmlModel model, Llama llama, ContextOptions options) throws BackendException {
@@ -277,6 +280,9 @@ final class GgmlContext implements InferenceContext {
             checkSequence(sequence);
             if (!embeddings) {
                 throw new IllegalStateException("not an embeddings context: create it with ContextOptions.embeddings");
+            }
+            if (poolingType == Layouts.POOLING_NONE) {
+                throw new IllegalStateException("the model declares no pooling, so there is no embedding per sequence");
             }
             MemorySegment pooled = llama.getEmbeddingsSeq(ctx, sequence);
             if (pooled.address() == 0) {

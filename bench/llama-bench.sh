@@ -17,6 +17,8 @@
 #                    here (the same build llama-bench uses, so only mica's own overhead differs).
 #                    Default: mica's shipped prebuilt libraries, native/target/natives/linux-x64
 #   --skip-mica      run only llama-bench (steps 1-3 and 5)
+#   --rebuild-mica   install kernel, bundles/gguf and bundle-ggml from this working tree first (by default
+#                    they are taken from the local Maven repository, and built only when missing there)
 #   --only-build     stop after building llama.cpp and the model
 #   --keep-f16       keep the 2.4 GB F16 model after quantizing it
 #
@@ -43,7 +45,7 @@ threads=$(lscpu -p=CORE,SOCKET 2>/dev/null | grep -v '^#' | sort -u | wc -l)
 reps=5 rounds=2 prompt=512 gen=128 quant=Q4_K_M
 cache=${MICA_BENCH_CACHE:-$HOME/.cache/mica/bench}
 mica_libs=$repo/native/target/natives/linux-x64
-skip_mica=0 only_build=0 keep_f16=0
+skip_mica=0 only_build=0 keep_f16=0 rebuild_mica=0
 npm_version=3.22.1
 
 while [[ $# -gt 0 ]]; do
@@ -57,6 +59,7 @@ while [[ $# -gt 0 ]]; do
         --cache) cache=$2; shift 2 ;;
         --mica-libs) mica_libs=$2; shift 2 ;;
         --skip-mica) skip_mica=1; shift ;;
+        --rebuild-mica) rebuild_mica=1; shift ;;
         --only-build) only_build=1; shift ;;
         --keep-f16) keep_f16=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -134,11 +137,17 @@ if [[ $skip_mica == 0 ]]; then
     if [[ ! -d $repo/bundle-ggml/src/main/java ]]; then
         echo "bundle-ggml is not there yet: run with --skip-mica, or wait for it" >&2; exit 1
     fi
-    log "4. building mica: kernel, gguf, bundle-ggml (+ natives when missing) and the benchmark (bench/)"
-    if [[ ! -d $repo/native/target/natives/linux-x64 ]]; then
+    log "4. building the mica benchmark (bench/); kernel, gguf, bundle-ggml from the local Maven repository"
+    m2=${MAVEN_REPO:-$HOME/.m2/repository}/dev/mica
+    if [[ ! -d $mica_libs && $mica_libs == "$repo/native/target/natives/linux-x64" ]]; then
         (cd "$repo" && ./mvnw -q -B -f native/pom.xml install)
     fi
-    (cd "$repo" && for m in kernel bundles/gguf bundle-ggml bench; do ./mvnw -q -B -f "$m/pom.xml" install -DskipTests || exit 1; done \
+    for m in kernel:mica-kernel bundles/gguf:mica-gguf bundle-ggml:mica-bundle-ggml; do
+        if [[ $rebuild_mica == 1 || ! -f $m2/${m#*:}/0.1.0-SNAPSHOT/${m#*:}-0.1.0-SNAPSHOT.jar ]]; then
+            (cd "$repo" && ./mvnw -q -B -f "${m%%:*}/pom.xml" install -DskipTests)
+        fi
+    done
+    (cd "$repo" && ./mvnw -q -B -f bench/pom.xml package -DskipTests \
         && ./mvnw -q -B -f bench/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime)
     mica_cp=$repo/bench/target/classes:$(cat "$repo/bench/target/classpath.txt")
 fi

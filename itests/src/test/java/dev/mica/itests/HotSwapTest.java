@@ -103,7 +103,7 @@ class HotSwapTest {
 
             assertTrue(failures.isEmpty(), () -> failures.size() + " failed requests, first: " + failures.getFirst());
             assertTrue(servedBy.contains("fixture-a"), "fell back to fixture-a");
-            assertTrue(completed.get() > 60, "completed " + completed.get());
+            assertTrue(completed.get() > 40, "completed " + completed.get());
             assertEquals(List.of("fixture-a"), inference.running().stream().map(r -> r.backend()).toList());
         }
     }

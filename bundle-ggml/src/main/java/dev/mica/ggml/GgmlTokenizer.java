@@ -126,6 +126,16 @@ final class GgmlTokenizer implements Tokenizer {
     }
 
     @Override
+    public boolean isControl(int token) {
+        if (token < 0 || token >= size) {
+            return false;
+        }
+        try (var _ = model.reading()) {
+            return llama.vocabIsControl(vocab, token);
+        }
+    }
+
+    @Override
     public int vocabSize() {
         return size;
     }

@@ -78,8 +78,9 @@ public final class MicaRuntime implements AutoCloseable {
         fw.start();
         try {
             MicaRuntime runtime = new MicaRuntime(config, fw, storage, t0);
-            LOG.log(Level.INFO, "kernel ready in {0} ms ({1} bundles active, {2} failed)",
-                    runtime.readyNanos / 1_000_000, runtime.activeBundles(), runtime.failures.size());
+            LOG.log(Level.INFO, "kernel ready in {0} ms, {1} ms after the JVM started ({2} bundles active, {3} failed)",
+                    runtime.readyNanos / 1_000_000, java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(),
+                    runtime.activeBundles(), runtime.failures.size());
             return runtime;
         } catch (BundleException | IOException | RuntimeException e) {
             fw.stop();
@@ -115,7 +116,9 @@ public final class MicaRuntime implements AutoCloseable {
             return;
         }
         try {
+            long t0 = System.nanoTime();
             b.start();
+            LOG.log(Level.DEBUG, () -> b.getSymbolicName() + " started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         } catch (BundleException | RuntimeException e) {
             fail(b.getSymbolicName(), e);
         }

@@ -89,7 +89,7 @@ final class Generator {
                         break;
                     }
                     generated++;
-                    String piece = text.add(tok.piece(token));
+                    String piece = tok.isControl(token) ? "" : text.add(tok.piece(token));
                     if (!piece.isEmpty()) sink.accept(new GenerationEvent.Token(piece, null));
                     if (text.stopped()) {
                         reason = DoneReason.STOP;

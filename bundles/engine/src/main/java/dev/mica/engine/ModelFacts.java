@@ -31,11 +31,18 @@ final class ModelFacts {
             info.put("general.parameter_count", gguf.parameterCount());
             String template = gguf.string("tokenizer.chat_template");
             var details = new ModelDetails.Details("", "gguf", arch, arch.isEmpty() ? List.of() : List.of(arch),
-                    humanCount(gguf.parameterCount()), gguf.fileType());
+                    humanCount(gguf.parameterCount()), gguf.fileType() != null ? gguf.fileType() : dominantType(gguf));
             return new Facts(details, info, template);
         } catch (IOException | RuntimeException e) {
             return new Facts(new ModelDetails.Details("", "gguf", "", List.of(), "", ""), Map.of("error", "unreadable GGUF header: " + e.getMessage()), null);
         }
+    }
+
+    /** Files written without general.file_type (e.g. llama2.c conversions): the type most bytes are in. */
+    private static String dominantType(GgufFile gguf) {
+        Map<String, Long> bytes = new LinkedHashMap<>();
+        gguf.tensors().forEach(t -> bytes.merge(t.type().name(), t.byteSize(), Long::sum));
+        return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("unknown");
     }
 
     /** Ollama prints parameter sizes such as "8.0B", "494.03M" or "260.01K". */

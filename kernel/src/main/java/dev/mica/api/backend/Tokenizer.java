@@ -17,6 +17,14 @@ public interface Tokenizer {
     /** True for tokens that end generation (EOS, EOT, end-of-turn markers). */
     boolean isEndOfGeneration(int token);
 
+    /**
+     * True for control tokens (BOS, turn markers): they steer the model and are not shown as
+     * answer text. User-defined markers such as {@code <think>} are not control tokens.
+     */
+    default boolean isControl(int token) {
+        return false;
+    }
+
     int vocabSize();
 
     /** Decodes tokens to text; incomplete UTF-8 at the end is replaced. */

@@ -67,6 +67,15 @@ class ReplayTest {
     }
 
     @Test
+    void aThirdPartyPolicyPlugsIntoReplay() {
+        Map<String, EvictionPolicy> m = policies();
+        java.util.ServiceLoader.load(EvictionPolicy.class).forEach(p -> m.put(p.name(), p));
+        assertTrue(m.containsKey("lfu-aging"), "the example bundle's policy is found: " + m.keySet());
+        List<Replay.Row> rows = Replay.run(workload(5), Map.of("lfu-aging", m.get("lfu-aging")), List.of(1536L));
+        assertTrue(rows.getFirst().hitRate() > 0, "it caches something");
+    }
+
+    @Test
     void malformedTraceLinesAreReportedWithTheirLine() throws Exception {
         Path file = dir.resolve("bad.jsonl");
         Files.writeString(file, "{\"t\":0,\"conv\":\"a\",\"blockSize\":16,\"blocks\":[1],\"promptTokens\":16,\"generatedTokens\":0}\n{not json\n");

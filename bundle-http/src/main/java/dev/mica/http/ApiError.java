@@ -11,7 +11,8 @@ import java.util.concurrent.ExecutionException;
  * An error as every API sees it before it picks its own shape: an HTTP status, a message for the
  * client, the offending field (if known) and a short machine-readable code.
  *
- * @param code one of {@code invalid_request}, {@code model_not_found}, {@code not_found},
+ * @param code one of {@code invalid_request}, {@code invalid_api_key}, {@code forbidden},
+ *     {@code model_not_found}, {@code not_found},
  *     {@code method_not_allowed}, {@code request_too_large}, {@code unavailable}, {@code internal_error}
  */
 record ApiError(int status, String message, String param, String code) {
@@ -49,6 +50,8 @@ record ApiError(int status, String message, String param, String code) {
     private static String codeFor(int status, boolean fromEngine) {
         return switch (status) {
             case 400, 422 -> "invalid_request";
+            case 401 -> "invalid_api_key";
+            case 403 -> "forbidden";
             case 404 -> fromEngine ? "model_not_found" : "not_found";
             case 405 -> "method_not_allowed";
             case 413 -> "request_too_large";

@@ -41,13 +41,19 @@ final class EventPump implements Inference.EventSink {
 
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final Consumer<EventPump> onClose;
+    private final ServerMetrics metrics;
+    private final long openedAt = System.nanoTime();
     private volatile Generation generation;
     private volatile boolean cancelRequested;
     private volatile boolean closed;
 
-    /** @param onClose run once the pump is done with, so a registry can forget it */
-    EventPump(Consumer<EventPump> onClose) {
+    /**
+     * @param onClose run once the pump is done with, so a registry can forget it
+     * @param metrics told of the first event's latency and of the generation's end
+     */
+    EventPump(Consumer<EventPump> onClose, ServerMetrics metrics) {
         this.onClose = onClose;
+        this.metrics = metrics;
     }
 
     @Override
@@ -77,20 +83,27 @@ final class EventPump implements Inference.EventSink {
             g.cancel();
         }
         g.result().whenComplete((done, error) -> queue.add(error != null ? new Failure(error) : new Finished(done)));
+        boolean first = true;
         try {
             while (true) {
                 Item item = queue.poll(1, TimeUnit.MINUTES);
                 if (item == null) {
                     continue; // a long prompt or model load: nothing to say yet
                 }
+                if (first && item instanceof Event) {
+                    metrics.firstToken(System.nanoTime() - openedAt);
+                    first = false;
+                }
                 switch (item) {
                     case Event(GenerationEvent.Done done) -> {
+                        metrics.generation(done);
                         listener.on(done);
                         return done;
                     }
                     case Event(GenerationEvent event) -> listener.on(event);
                     case Finished(GenerationEvent.Done done) -> {
                         // result() completed before the sink saw a Done: trust the result.
+                        metrics.generation(done);
                         listener.on(done);
                         return done;
                     }

@@ -9,14 +9,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Generations {
     private final Set<EventPump> active = ConcurrentHashMap.newKeySet();
+    private final ServerMetrics metrics;
     private volatile boolean stopping;
 
-    /** A pump registered until it is closed. */
+    Generations(ServerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** A pump registered until it is closed; it reports its generation's tokens and latency to the metrics. */
     EventPump open() {
         if (stopping) {
             throw new ApiException(503, "server is stopping", null);
         }
-        EventPump pump = new EventPump(active::remove);
+        EventPump pump = new EventPump(active::remove, metrics);
         active.add(pump);
         return pump;
     }

@@ -1,6 +1,8 @@
 package dev.mica.http;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -14,15 +16,23 @@ import java.util.function.Function;
  *   <li>{@code mica.http.max_body} (or {@code mica.http.max.body}, which the environment variable
  *       MICA_HTTP_MAX_BODY becomes): the largest JSON body, in bytes or with a K/M/G suffix
  *       (binary). Default 64M. Blob uploads are streamed and not limited.
+ *   <li>{@code mica.api_key} (or {@code mica.api.key}, from MICA_API_KEY): when set, every request
+ *       must carry it, as {@code Authorization: Bearer <key>} or {@code x-api-key: <key>}.
+ *   <li>{@code mica.origins} (from MICA_ORIGINS): browser origins allowed besides the local ones,
+ *       comma-separated, {@code *} as a wildcard, as Ollama's OLLAMA_ORIGINS.
  * </ul>
  *
  * @param bindHost the address to bind; null binds every interface
  * @param idleTimeout how long a kept-alive connection may sit unused between requests (requests
  *     themselves get {@link MicaHttpServer#REQUEST_IDLE_TIMEOUT})
+ * @param apiKey the key every request must present, or null for none
+ * @param origins extra allowed browser origins (patterns)
  */
-record HttpSettings(String bindHost, int port, long maxBody, String version, Duration idleTimeout) {
+record HttpSettings(String bindHost, int port, long maxBody, String version, Duration idleTimeout, String apiKey, List<String> origins) {
     static final String HOST = "mica.host";
     static final String MAX_BODY = "mica.http.max_body";
+    static final String API_KEY = "mica.api_key";
+    static final String ORIGINS = "mica.origins";
     static final String DEFAULT_HOST = "127.0.0.1:11434";
     static final int DEFAULT_PORT = 11434;
     static final long DEFAULT_MAX_BODY = 64L << 20;
@@ -31,6 +41,8 @@ record HttpSettings(String bindHost, int port, long maxBody, String version, Dur
     HttpSettings {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
         if (maxBody < 1) throw new IllegalArgumentException("max body must be positive: " + maxBody);
+        if (apiKey != null && apiKey.isBlank()) apiKey = null;
+        origins = origins == null ? List.of() : List.copyOf(origins);
     }
 
     /** Settings from properties ({@code BundleContext::getProperty} in OSGi). */
@@ -39,20 +51,37 @@ record HttpSettings(String bindHost, int port, long maxBody, String version, Dur
         String maxBody = properties.apply(MAX_BODY);
         if (maxBody == null) maxBody = properties.apply("mica.http.max.body");
         HostPort hp = parseHost(host == null || host.isBlank() ? DEFAULT_HOST : host);
-        return new HttpSettings(hp.host(), hp.port(), maxBody == null ? DEFAULT_MAX_BODY : parseSize(maxBody), version, DEFAULT_IDLE_TIMEOUT);
+        String apiKey = properties.apply(API_KEY);
+        if (apiKey == null) apiKey = properties.apply("mica.api.key");
+        String origins = properties.apply(ORIGINS);
+        return new HttpSettings(hp.host(), hp.port(), maxBody == null ? DEFAULT_MAX_BODY : parseSize(maxBody), version, DEFAULT_IDLE_TIMEOUT,
+                apiKey == null ? null : apiKey.trim(), origins == null ? List.of() : parseOrigins(origins));
     }
 
     /** For tests and embedding: a loopback server on the given port. */
     static HttpSettings loopback(int port) {
-        return new HttpSettings("127.0.0.1", port, DEFAULT_MAX_BODY, "0.0.0-test", DEFAULT_IDLE_TIMEOUT);
+        return new HttpSettings("127.0.0.1", port, DEFAULT_MAX_BODY, "0.0.0-test", DEFAULT_IDLE_TIMEOUT, null, List.of());
     }
 
     HttpSettings withMaxBody(long bytes) {
-        return new HttpSettings(bindHost, port, bytes, version, idleTimeout);
+        return new HttpSettings(bindHost, port, bytes, version, idleTimeout, apiKey, origins);
     }
 
     HttpSettings withIdleTimeout(Duration timeout) {
-        return new HttpSettings(bindHost, port, maxBody, version, timeout);
+        return new HttpSettings(bindHost, port, maxBody, version, timeout, apiKey, origins);
+    }
+
+    HttpSettings withApiKey(String key) {
+        return new HttpSettings(bindHost, port, maxBody, version, idleTimeout, key, origins);
+    }
+
+    HttpSettings withOrigins(List<String> patterns) {
+        return new HttpSettings(bindHost, port, maxBody, version, idleTimeout, apiKey, patterns);
+    }
+
+    /** Comma-separated origin patterns; blanks are dropped. */
+    static List<String> parseOrigins(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     record HostPort(String host, int port) {}

@@ -25,19 +25,26 @@ final class MicaHttpServer implements AutoCloseable {
     static final Duration REQUEST_IDLE_TIMEOUT = Duration.ofHours(1);
     private static final List<Logger> QUIETED = List.of(Logger.getLogger("org.eclipse.jetty"), Logger.getLogger("io.javalin"));
 
+    private static final String STARTED = "mica.started";
+
     private final HttpSettings settings;
-    private final Generations generations = new Generations();
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final Generations generations = new Generations(metrics);
+    private final AccessControl access;
     private final List<ApiRoutes> apis;
     private Javalin app;
     private volatile URI uri;
 
     MicaHttpServer(HttpSettings settings, Inference inference, Supplier<List<BundleReport>> bundles) {
         this.settings = settings;
+        this.access = new AccessControl(settings);
         Json json = new Json(settings.maxBody());
         // Error shapes are chosen by the first API that owns the path: the narrow ones come first.
-        // An Anthropic /v1/messages API goes before OpenAI's, which owns the rest of /v1/.
+        // Anthropic's /v1/messages goes before OpenAI's, which owns the rest of /v1/.
         this.apis = List.of(
+                new AnthropicRoutes(inference, json, generations),
                 new OpenAiRoutes(inference, json, generations),
+                new MetricsRoutes(inference, metrics),
                 new StatusRoutes(inference, json, bundles, settings.version(), () -> String.valueOf(uri)),
                 new OllamaRoutes(inference, json, generations, settings.version()));
     }
@@ -71,9 +78,14 @@ final class MicaHttpServer implements AutoCloseable {
                     connector.setIdleTimeout(settings.idleTimeout().toMillis());
                     return connector;
                 });
+                cfg.routes.before(ctx -> {
+                    ctx.attribute(STARTED, System.nanoTime());
+                    access.check(ctx);
+                });
                 for (ApiRoutes api : apis) {
                     api.register(cfg.routes);
                 }
+                cfg.routes.after(this::countRequest);
                 cfg.routes.exception(HttpResponseException.class, (e, ctx) -> writeError(ctx, e));
                 cfg.routes.exception(Exception.class, (e, ctx) -> writeError(ctx, e));
             });
@@ -124,6 +136,15 @@ final class MicaHttpServer implements AutoCloseable {
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /** Every request, matched or not, refused or served, counts once; routes are patterns, never raw paths. */
+    private void countRequest(Context ctx) {
+        Long started = ctx.attribute(STARTED);
+        if (started == null) return;
+        var endpoint = ctx.endpoints().lastHttpEndpoint();
+        String route = endpoint == null ? "unmatched" : endpoint.path;
+        metrics.request(route, ctx.method().name(), ctx.statusCode(), System.nanoTime() - started);
     }
 
     private void writeError(Context ctx, Exception e) {

@@ -76,6 +76,24 @@ final class Http {
         }).toList();
     }
 
+    /** One server-sent event with a name, as Anthropic sends them. */
+    record Sse(String event, JsonNode data) {}
+
+    /** SSE as Anthropic sends it: "event: name" then "data: {...}" per event, events separated by a blank line. */
+    static List<Sse> sseEvents(String body) {
+        if (!body.endsWith("\n\n")) throw new AssertionError("SSE must end with a blank line: " + body);
+        return java.util.Arrays.stream(body.split("\n\n")).map(event -> {
+            String[] lines = event.split("\n");
+            if (lines.length != 2 || !lines[0].startsWith("event: ") || !lines[1].startsWith("data: ")) {
+                throw new AssertionError("bad SSE event: " + event);
+            }
+            JsonNode data = json(lines[1].substring(6));
+            String name = lines[0].substring(7);
+            if (!name.equals(data.path("type").asText())) throw new AssertionError("event name " + name + " but data type " + data.path("type"));
+            return new Sse(name, data);
+        }).toList();
+    }
+
     /** SSE as OpenAI sends it: "data: ..." events separated by a blank line. Returns the data fields. */
     static List<String> sseData(String body) {
         if (!body.endsWith("\n\n")) throw new AssertionError("SSE must end with a blank line: " + body);

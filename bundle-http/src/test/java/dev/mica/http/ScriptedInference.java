@@ -48,13 +48,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code broken}: one token, then result() fails with INTERNAL (a failure mid-stream)
  *   <li>{@code vanishing}: no event; result() fails with NOT_FOUND (a late failure before any event)
  *   <li>{@code slow}: waits {@link #slowMillis} before the first token
+ *   <li>{@code stopper}: token "Hello", then Done(stop) caused by the stop sequence "END"
  *   <li>{@code busy}: refused at once with UNAVAILABLE; any other name: NOT_FOUND
  * </ul>
  */
 final class ScriptedInference implements Inference {
     static final Metrics METRICS = new Metrics(12, 10, 2, 4, 1_000L, 2_000L, 3_000L, 7_000L);
     static final Set<String> MODELS = Set.of("stories:latest", "thinker:latest", "tools:latest", "endless:latest",
-            "broken:latest", "vanishing:latest", "slow:latest");
+            "broken:latest", "vanishing:latest", "slow:latest", "stopper:latest");
 
     final AtomicReference<GenerateRequest> lastGenerate = new AtomicReference<>();
     final AtomicReference<ChatRequest> lastChat = new AtomicReference<>();
@@ -105,6 +106,11 @@ final class ScriptedInference implements Inference {
             return result;
         }
 
+        @Override
+        public int promptTokens() {
+            return METRICS.promptTokens();
+        }
+
         void play(String name, EventSink sink) {
             try {
                 switch (name) {
@@ -141,6 +147,12 @@ final class ScriptedInference implements Inference {
                         Thread.sleep(slowMillis);
                         sink.accept(new GenerationEvent.Token("late", null));
                         finish(sink, DoneReason.STOP);
+                    }
+                    case "stopper:latest" -> {
+                        sink.accept(new GenerationEvent.Token("Hello", null));
+                        Done done = new Done(DoneReason.STOP, METRICS, null, "fake", "END");
+                        sink.accept(done);
+                        result.complete(done);
                     }
                     default -> result.completeExceptionally(new IllegalStateException(name));
                 }

@@ -15,9 +15,15 @@ public sealed interface GenerationEvent {
 
     /**
      * The end. {@code context} holds prompt and answer tokens for /api/generate's legacy context
-     * field; {@code backend} says which backend ran it.
+     * field; {@code backend} says which backend ran it; {@code stopSequence} is the stop sequence
+     * that ended the answer (reason STOP), or null when the model ended it itself.
      */
-    record Done(DoneReason reason, Metrics metrics, int[] context, String backend) implements GenerationEvent {}
+    record Done(DoneReason reason, Metrics metrics, int[] context, String backend, String stopSequence) implements GenerationEvent {
+        /** A Done that no stop sequence caused (the 1.0 shape). */
+        public Done(DoneReason reason, Metrics metrics, int[] context, String backend) {
+            this(reason, metrics, context, backend, null);
+        }
+    }
 
     enum DoneReason {
         STOP("stop"), LENGTH("length"), CANCELLED("cancelled"), LOAD("load"), UNLOAD("unload");

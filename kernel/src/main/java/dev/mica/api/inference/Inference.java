@@ -49,6 +49,11 @@ public interface Inference {
     /** Backends known to the engine, with availability, for status pages. */
     List<BackendReport> backends();
 
+    /** Requests waiting and sequences decoding, for metrics; an implementation without a queue reports idle. */
+    default QueueStatus queue() {
+        return QueueStatus.IDLE;
+    }
+
     /** Sink for streamed events. Called from one engine thread per generation, in order. */
     @FunctionalInterface
     interface EventSink {

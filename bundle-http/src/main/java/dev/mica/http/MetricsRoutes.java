@@ -1,0 +1,64 @@
+package dev.mica.http;
+
+import dev.mica.api.inference.Inference;
+import dev.mica.api.inference.QueueStatus;
+import dev.mica.api.inference.RunningModel;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.List;
+
+/**
+ * {@code GET /metrics} in Prometheus' text format: the front end's request counters and
+ * latencies ({@link ServerMetrics}), and the engine's state read at scrape time: requests waiting,
+ * sequences decoding, and the models loaded.
+ */
+final class MetricsRoutes implements ApiRoutes {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final Inference inference;
+    private final ServerMetrics metrics;
+
+    MetricsRoutes(Inference inference, ServerMetrics metrics) {
+        this.inference = inference;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.get("/metrics", this::scrape);
+    }
+
+    @Override
+    public boolean owns(String path) {
+        return false; // failures here read like Ollama's errors, the default shape
+    }
+
+    @Override
+    public void writeError(Context ctx, ApiError error) {
+        throw new UnsupportedOperationException("MetricsRoutes owns no path");
+    }
+
+    private void scrape(Context ctx) {
+        ctx.contentType(CONTENT_TYPE).result(metrics.render(gauges(inference.queue(), inference.running())));
+    }
+
+    static String gauges(QueueStatus q, List<RunningModel> running) {
+        StringBuilder out = new StringBuilder();
+        gauge(out, "mica_queue_waiting_requests", "Requests accepted and waiting for a free sequence.", q.waiting());
+        gauge(out, "mica_queue_capacity_requests", "Most requests that may wait; more are refused with 503.", q.capacity());
+        gauge(out, "mica_sequences_running", "Sequences being decoded now.", q.running());
+        gauge(out, "mica_sequences_parallel", "Sequences that may decode at once, over the loaded models.", q.parallel());
+        gauge(out, "mica_models_loaded", "Models loaded now.", running.size());
+        ServerMetrics.header(out, "mica_model_context_length_tokens", "gauge", "One series per loaded model: its context length.");
+        for (RunningModel m : running) {
+            ServerMetrics.sample(out, "mica_model_context_length_tokens", "model=\"" + ServerMetrics.escape(m.name()) + "\",backend=\""
+                    + ServerMetrics.escape(String.valueOf(m.backend())) + "\"", m.contextLength());
+        }
+        return out.toString();
+    }
+
+    private static void gauge(StringBuilder out, String name, String help, double value) {
+        ServerMetrics.header(out, name, "gauge", help);
+        ServerMetrics.sample(out, name, "", value);
+    }
+}

@@ -11,19 +11,31 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Content-addressed files named {@code sha256-<hex>}, as Ollama keeps them. A blob becomes visible
  * only after its digest was checked: content is written to a temporary file first and moved in.
+ * Blobs a create or pull in progress has written but no manifest names yet are pinned, so a
+ * concurrent delete's clean-up does not take them away.
  */
 final class Blobs {
     private static final Pattern DIGEST = Pattern.compile("sha256[:-]([0-9a-f]{64})");
+    private static final Pattern BLOB_FILE = Pattern.compile("sha256-[0-9a-f]{64}");
 
     private final Path dir;
+    private final Map<String, Integer> pins = new ConcurrentHashMap<>();
 
     Blobs(Path dir) {
         this.dir = dir;
+    }
+
+    Path dir() {
+        return dir;
     }
 
     /** Normalizes {@code sha256:<hex>} or {@code sha256-<hex>}; rejects anything else. */
@@ -31,8 +43,7 @@ final class Blobs {
         if (digest == null) throw new IllegalArgumentException("digest is missing");
         var m = DIGEST.matcher(digest.strip());
         if (!m.matches()) {
-            throw new IllegalArgumentException("invalid digest '" + digest.codePoints().limit(80)
-                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append) + "': expected sha256:<64 hex>");
+            throw new IllegalArgumentException("invalid digest '" + ModelName.printable(digest) + "': expected sha256:<64 hex>");
         }
         return "sha256:" + m.group(1);
     }
@@ -45,10 +56,19 @@ final class Blobs {
         return Files.isRegularFile(path(digest));
     }
 
+    /** Keeps a blob from clean-up until {@link #unpin}; pins count, so nested users are fine. */
+    void pin(String digest) {
+        pins.merge(normalize(digest), 1, Integer::sum);
+    }
+
+    void unpin(String digest) {
+        pins.computeIfPresent(normalize(digest), (k, n) -> n == 1 ? null : n - 1);
+    }
+
     /** Writes a stream as a blob, checking it against the expected digest. */
     String put(InputStream in, String expectedDigest) throws IOException {
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".partial-", ".tmp");
+        Path tmp = Files.createTempFile(dir, ".upload-", ".tmp");
         try {
             MessageDigest sha = sha256();
             try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -75,27 +95,46 @@ final class Blobs {
      */
     String importFile(Path file) throws IOException {
         String digest = "sha256:" + hash(file);
+        linkIn(file, digest, false);
+        return digest;
+    }
+
+    /**
+     * Takes a file whose digest is {@code digest} (a blob of another store, a finished download)
+     * by hard link or copy. The linked or copied file is checked before it is moved in, so a
+     * source that was not what it claimed never becomes a blob.
+     */
+    void adopt(Path file, String digest) throws IOException {
+        linkIn(file, digest, true);
+    }
+
+    private void linkIn(Path file, String digest, boolean verify) throws IOException {
         Path target = path(digest);
-        if (Files.exists(target)) return digest;
+        if (Files.exists(target)) return;
         Files.createDirectories(dir);
-        Path tmp = dir.resolve(".import-" + System.nanoTime() + ".tmp");
+        Path tmp = dir.resolve(".import-" + System.nanoTime() + "-" + Thread.currentThread().threadId() + ".tmp");
         try {
             try {
                 Files.createLink(tmp, file);
             } catch (IOException | UnsupportedOperationException e) {
                 Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
+            if (verify) {
+                String actual = "sha256:" + hash(tmp);
+                if (!actual.equals(normalize(digest))) {
+                    throw new DigestMismatchException(file + " does not match its digest: expected " + normalize(digest) + ", got " + actual);
+                }
+            }
             moveIn(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
-        return digest;
     }
 
     static String hash(Path file) throws IOException {
         MessageDigest sha = sha256();
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
+            byte[] buf = new byte[1 << 20];
             for (int n; (n = in.read(buf)) > 0; ) {
                 sha.update(buf, 0, n);
             }
@@ -115,7 +154,26 @@ final class Blobs {
         return digest;
     }
 
-    private static void moveIn(Path tmp, Path target) throws IOException {
+    /**
+     * Removes blobs neither {@code live} nor pinned. Only exact blob names are touched: the
+     * partial files of downloads in progress (and anything else) stay.
+     */
+    void removeAllBut(Set<String> live) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path b : files.toList()) {
+                String fn = b.getFileName().toString();
+                if (!BLOB_FILE.matcher(fn).matches()) continue;
+                String digest = fn.replace('-', ':');
+                if (!live.contains(digest) && !pins.containsKey(digest)) {
+                    Files.deleteIfExists(b);
+                }
+            }
+        }
+    }
+
+    /** Moves a checked file in under its blob name; the move is atomic where the file system allows. */
+    static void moveIn(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException e) {
@@ -125,7 +183,7 @@ final class Blobs {
         }
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -1,88 +1,117 @@
 package dev.mica.store;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mica.api.backend.BackendException;
+import dev.mica.api.backend.Quantizer;
 import dev.mica.api.model.CreateRequest;
 import dev.mica.api.model.ModelDescriptor;
 import dev.mica.api.model.ModelStore;
 import dev.mica.api.model.ModelStoreException;
 import dev.mica.api.model.ModelStoreException.Kind;
+import dev.mica.api.model.PullOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicReference;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * Models on disk in Ollama's layout: {@code manifests/<host>/<namespace>/<model>/<tag>} JSON files
- * whose layers point at {@code blobs/sha256-<hex>}. Manifests are written atomically, so a reader
- * never sees half a model.
+ * Models on disk in Ollama's layout: mica's own folder ({@code mica.models}, default
+ * {@code ~/.mica/models}), written atomically so a reader never sees half a model, and an existing
+ * Ollama store ({@code OLLAMA_MODELS}, default {@code ~/.ollama/models}) read beside it and never
+ * written, so models a user already pulled with Ollama just work. A name in both is mica's.
+ *
+ * <p>Pulls come from an Ollama/OCI registry or from Hugging Face (see {@link Puller}); create can
+ * quantize on import through a {@link Quantizer} service when a backend bundle offers one.
  */
 @Component(service = ModelStore.class)
 public final class LocalModelStore implements ModelStore {
-    static final String MODEL = "application/vnd.ollama.image.model";
-    static final String TEMPLATE = "application/vnd.ollama.image.template";
-    static final String SYSTEM = "application/vnd.ollama.image.system";
-    static final String PARAMS = "application/vnd.ollama.image.params";
-    static final String MESSAGES = "application/vnd.ollama.image.messages";
-    static final String CONFIG = "application/vnd.docker.container.image.v1+json";
-    static final String MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    private static final System.Logger LOG = System.getLogger("mica.store");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ModelDir own;
+    private final ModelDir ollama;
+    private final Puller puller;
+    private final AtomicReference<Quantizer> quantizer = new AtomicReference<>();
 
-    private final Path root;
-    private final Blobs blobs;
-
+    /** A store in {@code root} alone: no Ollama store beside it, pulls from Ollama's registry. */
     public LocalModelStore(Path root) {
-        this.root = root;
-        this.blobs = new Blobs(root.resolve("blobs"));
+        this(root, null, PullSettings.defaults(), Disk.REAL);
     }
 
-    /** The store at {@code mica.models} (env MICA_MODELS), default {@code ~/.mica/models}. */
+    LocalModelStore(Path root, Path ollamaRoot, PullSettings settings, Disk disk) {
+        this.own = new ModelDir(root, true);
+        this.ollama = ollamaRoot == null || sameFolder(root, ollamaRoot) ? null : new ModelDir(ollamaRoot, false);
+        this.puller = new Puller(own, ollama, settings, disk);
+    }
+
+    /**
+     * The store at {@code mica.models} (env MICA_MODELS), default {@code ~/.mica/models}; Ollama's
+     * store at {@code mica.ollama.models}, else env OLLAMA_MODELS, else {@code ~/.ollama/models}
+     * ("none" turns it off); pulls from {@code mica.registry}, see {@link PullSettings#from}.
+     */
     @Activate
     public LocalModelStore(BundleContext context) {
-        this(context.getProperty("mica.models") != null ? Path.of(context.getProperty("mica.models"))
-                : Path.of(System.getProperty("user.home"), ".mica", "models"));
-        System.getLogger("mica.store").log(System.Logger.Level.INFO, "models in " + root);
+        this(Path.of(context.getProperty("mica.models") != null ? context.getProperty("mica.models")
+                        : Path.of(System.getProperty("user.home"), ".mica", "models").toString()),
+                ollamaRoot(context.getProperty("mica.ollama.models"), System.getenv("OLLAMA_MODELS")),
+                settings(context), Disk.REAL);
+        LOG.log(System.Logger.Level.INFO, "models in " + own.root()
+                + (ollama != null ? ", and read-only in Ollama's store " + ollama.root() : "")
+                + "; pulls from " + puller.settings().registry());
     }
 
-    record Layer(String mediaType, String digest, long size) {}
+    /** A bad setting falls back to the defaults, loudly: the store must come up to serve what is on disk. */
+    private static PullSettings settings(BundleContext context) {
+        try {
+            return PullSettings.from(context::getProperty, System.getenv());
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.ERROR, "ignoring the pull settings, using the defaults: " + e.getMessage());
+            return PullSettings.defaults();
+        }
+    }
 
-    record Manifest(int schemaVersion, String mediaType, Layer config, List<Layer> layers) {}
+    static Path ollamaRoot(String property, String env) {
+        String v = property != null ? property : env;
+        if (v == null) {
+            Path p = Path.of(System.getProperty("user.home"), ".ollama", "models");
+            return Files.isDirectory(p) ? p : null;
+        }
+        if (v.isBlank() || v.strip().equalsIgnoreCase("none")) return null;
+        return Path.of(v.strip());
+    }
+
+    private static boolean sameFolder(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindQuantizer(Quantizer q) {
+        quantizer.set(q);
+    }
+
+    void unbindQuantizer(Quantizer q) {
+        quantizer.compareAndSet(q, null);
+    }
 
     @Override
     public List<ModelDescriptor> list() {
-        Path manifests = root.resolve("manifests");
-        if (!Files.isDirectory(manifests)) return List.of();
-        List<ModelDescriptor> out = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(manifests, 4)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                Path rel = manifests.relativize(f);
-                if (rel.getNameCount() != 4) continue;
-                try {
-                    ModelName name = new ModelName(rel.getName(0).toString(), rel.getName(1).toString(), rel.getName(2).toString(), rel.getName(3).toString());
-                    out.add(describe(name, f));
-                } catch (IOException | RuntimeException e) {
-                    System.getLogger("mica.store").log(System.Logger.Level.WARNING, "skipping unreadable manifest " + f + ": " + e.getMessage());
-                }
-            }
-        } catch (IOException e) {
-            return out;
-        }
+        Map<String, ModelDescriptor> byName = new LinkedHashMap<>();
+        own.list().forEach(d -> byName.put(d.name(), d));
+        if (ollama != null) ollama.list().forEach(d -> byName.putIfAbsent(d.name(), d));
+        List<ModelDescriptor> out = new ArrayList<>(byName.values());
         out.sort(Comparator.comparing(ModelDescriptor::modifiedAt).reversed());
         return out;
     }
@@ -95,65 +124,43 @@ public final class LocalModelStore implements ModelStore {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        Path f = manifestPath(n);
-        if (!Files.isRegularFile(f)) return Optional.empty();
+        Optional<ModelDescriptor> d = own.find(n);
+        return d.isPresent() || ollama == null ? d : ollama.find(n);
+    }
+
+    @Override
+    public ModelDescriptor pull(String name, PullOptions options, PullListener listener) throws ModelStoreException {
+        ModelName n = parseOrInvalid(name);
+        PullOptions o = options == null ? PullOptions.DEFAULT : options;
         try {
-            return Optional.of(describe(n, f));
+            puller.pull(n, o, listener == null ? PullListener.NONE : listener);
+        } catch (Http.NotFoundException e) {
+            throw new ModelStoreException(Kind.NOT_FOUND, e.getMessage(), e);
         } catch (IOException e) {
-            return Optional.empty();
+            throw new ModelStoreException(Kind.IO, pullFailure(n, o, e), e);
         }
+        return own.find(n).orElseThrow(() -> new ModelStoreException(Kind.IO, "model '" + n.display() + "' is unreadable after its pull"));
     }
 
-    private Path manifestPath(ModelName n) {
-        return root.resolve("manifests").resolve(n.host()).resolve(n.namespace()).resolve(n.model()).resolve(n.tag());
-    }
-
-    private ModelDescriptor describe(ModelName name, Path manifestFile) throws IOException {
-        Manifest m = JSON.readValue(manifestFile.toFile(), Manifest.class);
-        Path model = null;
-        String digest = null;
-        long size = 0;
-        String template = null, system = null;
-        Map<String, Object> params = Map.of();
-        List<ModelDescriptor.Message> messages = List.of();
-        for (Layer l : m.layers()) {
-            switch (l.mediaType()) {
-                case MODEL -> { model = blobs.path(l.digest()); digest = l.digest(); size = l.size(); }
-                case TEMPLATE -> template = readText(l);
-                case SYSTEM -> system = readText(l);
-                case PARAMS -> params = JSON.readValue(blobs.path(l.digest()).toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
-                case MESSAGES -> messages = JSON.readValue(blobs.path(l.digest()).toFile(), new TypeReference<List<ModelDescriptor.Message>>() {});
-                default -> { }
-            }
+    private String pullFailure(ModelName n, PullOptions options, IOException e) {
+        if (e instanceof Http.FatalException || e instanceof Disk.DiskException || e instanceof Blobs.DigestMismatchException) {
+            return "pull " + n.display() + ": " + e.getMessage();
         }
-        if (model == null) throw new IOException("manifest has no model layer");
-        Object backend = params.get("backend");
-        return new ModelDescriptor(name.display(), detectFormat(model), model, digest, size,
-                Files.getLastModifiedTime(manifestFile).toInstant(), template, system, params, messages,
-                backend instanceof String s ? s : null);
-    }
-
-    private String readText(Layer l) throws IOException {
-        return Files.readString(blobs.path(l.digest()), StandardCharsets.UTF_8);
-    }
-
-    static String detectFormat(Path model) {
-        try (InputStream in = Files.newInputStream(model)) {
-            byte[] magic = in.readNBytes(4);
-            if (magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F') return "gguf";
-        } catch (IOException e) {
-            return "unknown";
+        if (Http.unreachable(e)) {
+            PullSettings s = puller.settings();
+            String where = (n.isHuggingFace() ? s.huggingFace() : Registry.baseFor(n, s, options.insecure())).toString();
+            return "pull " + n.display() + ": cannot reach " + where + ": " + Http.reason(e);
         }
-        return "unknown";
+        return "pull " + n.display() + ": " + Http.reason(e);
     }
 
     @Override
     public ModelDescriptor create(CreateRequest req, StatusListener status) throws ModelStoreException {
         ModelName name = parseOrInvalid(req.name());
+        List<String> pinned = new ArrayList<>();
         try {
-            List<Layer> layers = new ArrayList<>();
             ModelDescriptor base = null;
-            Layer model;
+            Manifest.Layer model;
             if (req.files() != null && !req.files().isEmpty()) {
                 model = modelFromBlobs(req.files());
             } else if (req.from() == null || req.from().isBlank()) {
@@ -165,33 +172,82 @@ public final class LocalModelStore implements ModelStore {
                 status.status("parsing model");
                 checkGguf(file);
                 status.status("copying file " + file.getFileName());
-                String digest = blobs.importFile(file);
-                model = new Layer(MODEL, digest, Files.size(file));
+                String digest = own.blobs().importFile(file);
+                model = new Manifest.Layer(Manifest.MODEL, digest, Files.size(file));
             } else {
                 base = find(req.from()).orElseThrow(() -> new ModelStoreException(Kind.NOT_FOUND, "model '" + req.from() + "' not found"));
-                model = new Layer(MODEL, base.digest(), base.size());
+                own.blobs().adopt(base.model(), base.digest());
+                model = new Manifest.Layer(Manifest.MODEL, base.digest(), base.size());
             }
+            pin(model.digest(), pinned);
+            if (req.quantize() != null && !req.quantize().isBlank()) {
+                model = quantize(model, req.quantize().strip(), status);
+                pin(model.digest(), pinned);
+            }
+            List<Manifest.Layer> layers = new ArrayList<>();
             layers.add(model);
             String template = req.template() != null ? req.template() : base == null ? null : base.template();
             String system = req.system() != null ? req.system() : base == null ? null : base.system();
             Map<String, Object> params = new LinkedHashMap<>(base == null ? Map.of() : base.parameters());
             if (req.parameters() != null) params.putAll(req.parameters());
             List<ModelDescriptor.Message> messages = req.messages() != null ? req.messages() : base == null ? List.of() : base.messages();
-            if (template != null) layers.add(textLayer(TEMPLATE, template));
-            if (system != null) layers.add(textLayer(SYSTEM, system));
-            if (!params.isEmpty()) layers.add(jsonLayer(PARAMS, params));
-            if (!messages.isEmpty()) layers.add(jsonLayer(MESSAGES, messages));
+            if (template != null) layers.add(textLayer(Manifest.TEMPLATE, template, pinned));
+            if (system != null) layers.add(textLayer(Manifest.SYSTEM, system, pinned));
+            if (!params.isEmpty()) layers.add(jsonLayer(Manifest.PARAMS, params, pinned));
+            if (!messages.isEmpty()) layers.add(jsonLayer(Manifest.MESSAGES, messages, pinned));
             status.status("writing manifest");
-            Layer config = jsonLayer(CONFIG, Map.of("model_format", detectFormat(blobs.path(model.digest())), "os", "linux", "rootfs", Map.of("type", "layers", "diff_ids", layers.stream().map(Layer::digest).toList())));
-            writeManifest(name, new Manifest(2, MANIFEST, config, layers));
+            Manifest.Layer config = jsonLayer(Manifest.CONFIG, Map.of("model_format", ModelDir.detectFormat(own.blobs().path(model.digest())), "os", "linux",
+                    "rootfs", Map.of("type", "layers", "diff_ids", layers.stream().map(Manifest.Layer::digest).toList())), pinned);
+            own.write(name, Manifest.JSON.writeValueAsBytes(new Manifest(2, Manifest.DOCKER_MANIFEST, config, layers)));
             status.status("success");
-            return find(name.display()).orElseThrow(() -> new ModelStoreException(Kind.IO, "model vanished after create"));
+            return own.find(name).orElseThrow(() -> new ModelStoreException(Kind.IO, "model vanished after create"));
+        } catch (Blobs.DigestMismatchException e) {
+            throw new ModelStoreException(Kind.INVALID, "create failed: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ModelStoreException(Kind.IO, "create failed: " + e.getMessage(), e);
+        } finally {
+            pinned.forEach(own.blobs()::unpin);
         }
     }
 
-    private Layer modelFromBlobs(Map<String, String> files) throws ModelStoreException, IOException {
+    private void pin(String digest, List<String> pinned) {
+        own.blobs().pin(digest);
+        pinned.add(digest);
+    }
+
+    /**
+     * Rewrites the model through the quantizer service into a new blob. The store knows no
+     * backend: without a quantizer (the GGML bundle offers one) the request is refused.
+     */
+    private Manifest.Layer quantize(Manifest.Layer model, String type, StatusListener status) throws ModelStoreException, IOException {
+        Quantizer q = quantizer.get();
+        if (q == null) {
+            throw new ModelStoreException(Kind.INVALID, "cannot quantize to " + type + ": no quantizer is installed (the ggml backend bundle provides one)");
+        }
+        String canonical = q.types().stream().filter(t -> t.equalsIgnoreCase(type)).findFirst().orElseThrow(() ->
+                new ModelStoreException(Kind.INVALID, "unknown quantization type '" + ModelName.printable(type) + "'; known: "
+                        + String.join(", ", q.types().stream().sorted().toList())));
+        Path input = own.blobs().path(model.digest());
+        String format = ModelDir.detectFormat(input);
+        if (!q.formats().contains(format)) {
+            throw new ModelStoreException(Kind.INVALID, "cannot quantize a " + format + " model: the quantizer reads " + q.formats());
+        }
+        status.status("quantizing model to " + canonical);
+        Path output = own.blobs().dir().resolve(".quantize-" + System.nanoTime() + ".tmp");
+        try {
+            q.quantize(input, output, canonical);
+            if (!Files.isRegularFile(output)) throw new ModelStoreException(Kind.IO, "the quantizer wrote no file");
+            status.status("verifying conversion");
+            String digest = own.blobs().importFile(output);
+            return new Manifest.Layer(Manifest.MODEL, digest, Files.size(own.blobs().path(digest)));
+        } catch (BackendException | IllegalArgumentException e) {
+            throw new ModelStoreException(Kind.INVALID, "cannot quantize to " + canonical + ": " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    private Manifest.Layer modelFromBlobs(Map<String, String> files) throws ModelStoreException, IOException {
         for (var e : files.entrySet()) {
             String digest;
             try {
@@ -199,17 +255,22 @@ public final class LocalModelStore implements ModelStore {
             } catch (IllegalArgumentException ex) {
                 throw new ModelStoreException(Kind.INVALID, ex.getMessage());
             }
-            if (!blobs.has(digest)) throw new ModelStoreException(Kind.INVALID, "blob " + digest + " for '" + e.getKey() + "' was not uploaded");
+            if (!own.blobs().has(digest)) {
+                if (ollama == null || !ollama.blobs().has(digest)) {
+                    throw new ModelStoreException(Kind.INVALID, "blob " + digest + " for '" + e.getKey() + "' was not uploaded");
+                }
+                own.blobs().adopt(ollama.blobs().path(digest), digest);
+            }
             if (e.getKey().endsWith(".gguf") || files.size() == 1) {
-                checkGguf(blobs.path(digest));
-                return new Layer(MODEL, digest, Files.size(blobs.path(digest)));
+                checkGguf(own.blobs().path(digest));
+                return new Manifest.Layer(Manifest.MODEL, digest, Files.size(own.blobs().path(digest)));
             }
         }
         throw new ModelStoreException(Kind.INVALID, "no .gguf file among " + files.keySet());
     }
 
     private static void checkGguf(Path file) throws ModelStoreException {
-        if (!"gguf".equals(detectFormat(file))) {
+        if (!"gguf".equals(ModelDir.detectFormat(file))) {
             throw new ModelStoreException(Kind.INVALID, file.getFileName() + " is not a GGUF file (bad magic)");
         }
     }
@@ -222,91 +283,64 @@ public final class LocalModelStore implements ModelStore {
         return p.startsWith("~/") ? System.getProperty("user.home") + p.substring(1) : p;
     }
 
-    private Layer textLayer(String mediaType, String text) throws IOException {
+    private Manifest.Layer textLayer(String mediaType, String text, List<String> pinned) throws IOException {
         byte[] data = text.getBytes(StandardCharsets.UTF_8);
-        return new Layer(mediaType, blobs.putBytes(data), data.length);
+        String digest = own.blobs().putBytes(data);
+        pin(digest, pinned);
+        return new Manifest.Layer(mediaType, digest, data.length);
     }
 
-    private Layer jsonLayer(String mediaType, Object value) throws IOException {
-        byte[] data = JSON.writeValueAsBytes(value);
-        return new Layer(mediaType, blobs.putBytes(data), data.length);
-    }
-
-    private void writeManifest(ModelName name, Manifest manifest) throws IOException {
-        Path target = manifestPath(name);
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), ".manifest-", ".tmp");
-        try {
-            JSON.writeValue(tmp.toFile(), manifest);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    private Manifest.Layer jsonLayer(String mediaType, Object value, List<String> pinned) throws IOException {
+        byte[] data = Manifest.JSON.writeValueAsBytes(value);
+        String digest = own.blobs().putBytes(data);
+        pin(digest, pinned);
+        return new Manifest.Layer(mediaType, digest, data.length);
     }
 
     @Override
     public void copy(String source, String target) throws ModelStoreException {
         ModelName from = parseOrInvalid(source);
         ModelName to = parseOrInvalid(target);
-        Path src = manifestPath(from);
-        if (!Files.isRegularFile(src)) throw new ModelStoreException(Kind.NOT_FOUND, "model '" + source + "' not found");
+        ModelDir dir = own.has(from) ? own : ollama != null && ollama.has(from) ? ollama : null;
+        if (dir == null) throw new ModelStoreException(Kind.NOT_FOUND, "model '" + source + "' not found");
+        List<String> pinned = new ArrayList<>();
         try {
-            writeManifest(to, JSON.readValue(src.toFile(), Manifest.class));
-        } catch (IOException e) {
+            Manifest m = dir.manifest(from).orElseThrow(() -> new ModelStoreException(Kind.NOT_FOUND, "model '" + source + "' not found"));
+            for (Manifest.Layer l : m.blobs()) {
+                pin(l.digest(), pinned);
+                // A copy of one of Ollama's models gets its own blobs: it must outlive an `ollama rm`.
+                if (dir != own) own.blobs().adopt(dir.blobs().path(l.digest()), l.digest());
+            }
+            own.write(to, Manifest.JSON.writeValueAsBytes(m));
+        } catch (IOException | IllegalArgumentException e) {
             throw new ModelStoreException(Kind.IO, "copy failed: " + e.getMessage(), e);
+        } finally {
+            pinned.forEach(own.blobs()::unpin);
         }
     }
 
     @Override
     public boolean delete(String name) throws ModelStoreException {
         ModelName n = parseOrInvalid(name);
-        Path f = manifestPath(n);
         try {
-            if (!Files.deleteIfExists(f)) return false;
-            removeUnreferencedBlobs();
-            return true;
+            if (own.delete(n)) {
+                own.removeUnreferencedBlobs();
+                return true;
+            }
         } catch (IOException e) {
             throw new ModelStoreException(Kind.IO, "delete failed: " + e.getMessage(), e);
         }
-    }
-
-    /** Blobs no manifest names any more are removed, as Ollama's prune does. */
-    private void removeUnreferencedBlobs() throws IOException {
-        Set<String> live = new HashSet<>();
-        Path manifests = root.resolve("manifests");
-        if (Files.isDirectory(manifests)) {
-            try (Stream<Path> files = Files.walk(manifests)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    try {
-                        Manifest m = JSON.readValue(f.toFile(), Manifest.class);
-                        if (m.config() != null) live.add(m.config().digest());
-                        m.layers().forEach(l -> live.add(l.digest()));
-                    } catch (IOException e) {
-                        return; // an unreadable manifest might reference anything: keep all blobs
-                    }
-                }
-            }
+        if (ollama != null && ollama.has(n)) {
+            throw new ModelStoreException(Kind.CONFLICT, "model '" + n.display() + "' is in Ollama's store (" + ollama.root()
+                    + "), which mica only reads: remove it with `ollama rm " + n.display() + "`");
         }
-        Path dir = root.resolve("blobs");
-        if (!Files.isDirectory(dir)) return;
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path b : files.toList()) {
-                String fn = b.getFileName().toString();
-                if (fn.startsWith("sha256-") && !live.contains(fn.replace('-', ':'))) {
-                    Files.deleteIfExists(b);
-                }
-            }
-        }
+        return false;
     }
 
     @Override
     public boolean hasBlob(String digest) {
         try {
-            return blobs.has(digest);
+            return own.blobs().has(digest) || ollama != null && ollama.blobs().has(digest);
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -315,7 +349,7 @@ public final class LocalModelStore implements ModelStore {
     @Override
     public void putBlob(String digest, InputStream content) throws ModelStoreException, IOException {
         try {
-            blobs.put(content, Blobs.normalize(digest));
+            own.blobs().put(content, Blobs.normalize(digest));
         } catch (IllegalArgumentException e) {
             throw new ModelStoreException(Kind.INVALID, e.getMessage());
         } catch (Blobs.DigestMismatchException e) {

@@ -56,13 +56,24 @@ record ModelName(String host, String namespace, String model, String tag) {
         }
     }
 
-    private static String printable(String s) {
+    /** The string with control characters escaped and cut at 120 code points, for error messages. */
+    static String printable(String s) {
         StringBuilder sb = new StringBuilder();
         s.codePoints().limit(120).forEach(c -> {
             if (Character.isISOControl(c)) sb.append(String.format("\\u%04x", c));
             else sb.appendCodePoint(c);
         });
         return sb.toString();
+    }
+
+    /** Whether the name points at Hugging Face ({@code hf.co/<org>/<repo>:<quant>}): its files, not a registry. */
+    boolean isHuggingFace() {
+        return host.equals("hf.co") || host.equals("huggingface.co");
+    }
+
+    /** {@code namespace/model}, the repository part of registry paths. */
+    String repository() {
+        return namespace + "/" + model;
     }
 
     /** The short display form Ollama prints: {@code model:tag} for library models. */

@@ -26,11 +26,31 @@ public interface ModelStore {
     /** Stores a blob after checking its sha256; nothing is kept when the digest does not match. */
     void putBlob(String digest, InputStream content) throws ModelStoreException, IOException;
 
+    /**
+     * Downloads a model from its registry (the name's host; Ollama's registry for plain names;
+     * Hugging Face for {@code hf.co/<org>/<repo>:<quant>}). Blobs are checked against their sha256
+     * before they become visible and the manifest is written last, atomically: an interrupted or
+     * failed pull leaves no half model, and the next pull of the same name resumes the downloads.
+     *
+     * @throws ModelStoreException NOT_FOUND when the registry has no such model, INVALID for a bad
+     *     name, IO when the registry is unreachable or answers out of protocol, a digest does not
+     *     match or the disk is full
+     */
+    ModelDescriptor pull(String name, PullOptions options, PullListener listener) throws ModelStoreException;
+
     /** Receives status lines such as "parsing model", "writing manifest", "success". */
     @FunctionalInterface
     interface StatusListener {
         StatusListener NONE = status -> {};
 
         void status(String status);
+    }
+
+    /** Receives a pull's progress; called from the pulling thread, often: it should return fast. */
+    @FunctionalInterface
+    interface PullListener {
+        PullListener NONE = progress -> {};
+
+        void progress(PullProgress progress);
     }
 }

@@ -1,9 +1,9 @@
 /**
  * The model store contract: names to model files and their settings (template, system prompt,
- * parameters), plus blob upload, create, copy and delete.
+ * parameters), plus blob upload, pulls from registries, create, copy and delete.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.mica.api.model;
 
 import org.osgi.annotation.bundle.Export;

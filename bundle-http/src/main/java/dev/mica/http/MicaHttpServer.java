@@ -46,6 +46,7 @@ final class MicaHttpServer implements AutoCloseable {
                 new OpenAiRoutes(inference, json, generations),
                 new MetricsRoutes(inference, metrics),
                 new StatusRoutes(inference, json, bundles, settings.version(), () -> String.valueOf(uri)),
+                new PullRoutes(inference, json),
                 new OllamaRoutes(inference, json, generations, settings.version()));
     }
 

@@ -526,6 +526,15 @@ public final class InferenceEngine implements Inference {
         }
     }
 
+    @Override
+    public void pull(String name, dev.mica.api.model.PullOptions options, ModelStore.PullListener listener) throws InferenceException {
+        try {
+            store.pull(name, options, listener);
+        } catch (ModelStoreException e) {
+            throw translate(e);
+        }
+    }
+
     private static InferenceException translate(ModelStoreException e) {
         Kind kind = switch (e.kind()) {
             case NOT_FOUND -> Kind.NOT_FOUND;

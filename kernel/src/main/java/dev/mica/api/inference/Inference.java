@@ -1,7 +1,9 @@
 package dev.mica.api.inference;
 
 import dev.mica.api.model.CreateRequest;
+import dev.mica.api.model.ModelStore.PullListener;
 import dev.mica.api.model.ModelStore.StatusListener;
+import dev.mica.api.model.PullOptions;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +47,19 @@ public interface Inference {
     boolean hasBlob(String digest);
 
     void putBlob(String digest, InputStream content) throws InferenceException;
+
+    /**
+     * Downloads a model into the store (see {@code ModelStore.pull}), reporting Ollama's progress
+     * fields. Blocks until the model is there or the pull failed; a failed pull leaves no half
+     * model, and pulling again resumes its downloads.
+     *
+     * @throws InferenceException NOT_FOUND when the registry has no such model, INVALID_REQUEST for
+     *     a bad name, INTERNAL for an unreachable registry, a digest mismatch or a full disk;
+     *     UNAVAILABLE from an implementation that cannot pull
+     */
+    default void pull(String name, PullOptions options, PullListener listener) throws InferenceException {
+        throw new InferenceException(InferenceException.Kind.UNAVAILABLE, "this runtime cannot pull models");
+    }
 
     /** Backends known to the engine, with availability, for status pages. */
     List<BackendReport> backends();

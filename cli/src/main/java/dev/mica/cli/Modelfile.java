@@ -25,13 +25,13 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
             int sp = line.indexOf(' ');
-            if (sp < 0) throw new Mica.UsageException("Modelfile line " + (i + 1) + ": '" + line + "' has no value");
+            if (sp < 0) throw new CliException("Modelfile line " + (i + 1) + ": '" + line + "' has no value");
             String cmd = line.substring(0, sp).toUpperCase(Locale.ROOT);
             String rest = line.substring(sp + 1).strip();
             if (rest.startsWith("\"\"\"")) {
                 StringBuilder sb = new StringBuilder(rest.substring(3));
                 while (sb.indexOf("\"\"\"") < 0) {
-                    if (++i >= lines.size()) throw new Mica.UsageException("Modelfile: unterminated \"\"\" for " + cmd);
+                    if (++i >= lines.size()) throw new CliException("Modelfile: unterminated \"\"\" for " + cmd);
                     sb.append('\n').append(lines.get(i));
                 }
                 rest = sb.substring(0, sb.indexOf("\"\"\""));
@@ -45,18 +45,18 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
                 case "LICENSE" -> { }
                 case "PARAMETER" -> {
                     String[] kv = rest.split("\\s+", 2);
-                    if (kv.length != 2) throw new Mica.UsageException("Modelfile line " + (i + 1) + ": PARAMETER needs a name and a value");
+                    if (kv.length != 2) throw new CliException("Modelfile line " + (i + 1) + ": PARAMETER needs a name and a value");
                     params.computeIfAbsent(kv[0].toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(unquote(kv[1].strip()));
                 }
                 case "MESSAGE" -> {
                     String[] rv = rest.split("\\s+", 2);
                     messages.add(new String[] {rv[0], rv.length > 1 ? unquote(rv[1]) : ""});
                 }
-                case "ADAPTER" -> throw new Mica.UsageException("ADAPTER is not supported: mica does not apply LoRA adapters yet");
-                default -> throw new Mica.UsageException("Modelfile line " + (i + 1) + ": unknown command " + cmd);
+                case "ADAPTER" -> throw new CliException("ADAPTER is not supported: mica does not apply LoRA adapters yet");
+                default -> throw new CliException("Modelfile line " + (i + 1) + ": unknown command " + cmd);
             }
         }
-        if (from == null) throw new Mica.UsageException("Modelfile has no FROM line");
+        if (from == null) throw new CliException("Modelfile has no FROM line");
         return new Modelfile(from, params, template, system, messages);
     }
 

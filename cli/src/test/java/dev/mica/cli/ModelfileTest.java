@@ -34,9 +34,9 @@ class ModelfileTest {
 
     @Test
     void refusesAdaptersAndFilesWithoutFrom() {
-        assertThrows(Mica.UsageException.class, () -> Modelfile.parse("FROM x\nADAPTER ./lora.gguf", Path.of("/")));
-        assertThrows(Mica.UsageException.class, () -> Modelfile.parse("SYSTEM hi", Path.of("/")));
-        assertThrows(Mica.UsageException.class, () -> Modelfile.parse("FROM x\nSYSTEM \"\"\"never closed", Path.of("/")));
+        assertThrows(CliException.class, () -> Modelfile.parse("FROM x\nADAPTER ./lora.gguf", Path.of("/")));
+        assertThrows(CliException.class, () -> Modelfile.parse("SYSTEM hi", Path.of("/")));
+        assertThrows(CliException.class, () -> Modelfile.parse("FROM x\nSYSTEM \"\"\"never closed", Path.of("/")));
     }
 
     @Test

@@ -1,0 +1,226 @@
+package dev.mica.backend.java;
+
+import dev.mica.api.arch.ForwardPass;
+import dev.mica.api.arch.Tensor;
+import dev.mica.api.backend.BackendException;
+import dev.mica.api.backend.Batch;
+import dev.mica.api.backend.Constraint;
+import dev.mica.api.backend.ContextOptions;
+import dev.mica.api.backend.DecodeResult;
+import dev.mica.api.backend.InferenceContext;
+import dev.mica.api.backend.Sampler;
+import dev.mica.api.backend.SamplingParams;
+import dev.mica.backend.java.tensor.FloatTensor;
+import dev.mica.backend.java.tensor.Parallel;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Sequences of one model in one KV memory, decoded in batches by the model's forward pass on a
+ * thread pool of the context's own. All methods but {@link #abort()} hold the context's lock.
+ */
+final class JavaContext implements InferenceContext {
+    private final JavaModel model;
+    private final Object lock = new Object();
+    private final int contextLength;
+    private final int maxSequences;
+    private final int batchCapacity;
+    private final Parallel pool;
+    private final AtomicBoolean abortRequested = new AtomicBoolean();
+    private final ForwardPass pass;
+    private final JavaMemory memory;
+    private final int vocabSize;
+
+    /** Logits of the last decode, one row per batch row that wanted them; {@code outputIndex[row]} is -1 for the others. */
+    private float[] logits = new float[0];
+    private int[] outputIndex = new int[0];
+    private boolean closed;
+
+    JavaContext(JavaModel model, ContextOptions options) throws BackendException {
+        if (options.embeddings()) {
+            throw new BackendException("the java backend does not compute embeddings yet; use the ggml backend for them");
+        }
+        this.model = model;
+        this.contextLength = options.contextLength();
+        this.maxSequences = options.maxSequences();
+        this.batchCapacity = Math.min(options.batchSize(), options.contextLength());
+        int threads = options.threads() > 0 ? options.threads() : model.defaultThreads();
+        this.pool = new Parallel(threads, "mica-java-" + model.name());
+        try {
+            JavaOps ops = new JavaOps(pool, abortRequested::get, model.numerics());
+            this.pass = model.build(ops);
+            this.vocabSize = pass.vocabSize();
+            this.memory = new JavaMemory(lock, model, pass.state(), contextLength, maxSequences);
+        } catch (RuntimeException | BackendException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    Object lock() {
+        return lock;
+    }
+
+    @Override
+    public int maxSequences() {
+        return maxSequences;
+    }
+
+    @Override
+    public int contextLength() {
+        return contextLength;
+    }
+
+    @Override
+    public int batchCapacity() {
+        return batchCapacity;
+    }
+
+    /**
+     * Decodes a batch. Nothing of a batch that fails, or is aborted, stays in the memory. An
+     * {@link #abort()} that arrives while no decode runs applies to the next one.
+     */
+    @Override
+    public DecodeResult decode(Batch batch) throws BackendException {
+        synchronized (lock) {
+            ensureOpen();
+            int n = validate(batch);
+            int[] tokens = new int[n], positions = new int[n], sequences = new int[n];
+            int outputs = 0;
+            for (int i = 0; i < n; i++) {
+                tokens[i] = batch.token(i);
+                positions[i] = batch.position(i);
+                sequences[i] = batch.sequence(i);
+                if (batch.wantsLogits(i)) outputs++;
+            }
+            memory.checkPositions(positions, sequences);
+            int[] outputRows = new int[outputs];
+            int[] index = new int[n];
+            for (int i = 0, o = 0; i < n; i++) {
+                index[i] = batch.wantsLogits(i) ? o : -1;
+                if (batch.wantsLogits(i)) outputRows[o++] = i;
+            }
+            outputIndex = new int[0];
+            int[] cells = memory.findCells(n);
+            if (cells == null) return DecodeResult.NO_SPACE;
+            memory.place(cells, positions, sequences);
+            ComputeStep step = new ComputeStep(memory, tokens, positions, sequences, cells, outputRows);
+            Tensor result;
+            try {
+                result = pass.forward(step);
+            } catch (JavaOps.Aborted e) {
+                memory.rollback(cells);
+                return DecodeResult.ABORTED;
+            } catch (RuntimeException e) {
+                memory.rollback(cells);
+                throw new BackendException("the " + model.info().architecture() + " forward pass failed: " + e.getMessage(), e);
+            } finally {
+                abortRequested.set(false);
+            }
+            if (!(result instanceof FloatTensor f) || f.rows() != outputs || (outputs > 0 && f.width() != vocabSize)) {
+                memory.rollback(cells);
+                throw new BackendException("the " + model.info().architecture() + " forward pass returned " + result
+                        + ", expected [" + outputs + ", " + vocabSize + "]");
+            }
+            memory.commit(positions, sequences);
+            logits = f.data();
+            outputIndex = index;
+            return DecodeResult.OK;
+        }
+    }
+
+    private int validate(Batch batch) {
+        int n = batch.size();
+        if (n == 0) throw new IllegalArgumentException("empty batch");
+        if (n > batchCapacity) {
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds this context's batch capacity of " + batchCapacity);
+        }
+        for (int i = 0; i < n; i++) {
+            int token = batch.token(i);
+            if (token < 0 || token >= vocabSize) {
+                throw new IllegalArgumentException("row " + i + ": token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
+            }
+            checkSequence(batch.sequence(i));
+            if (batch.position(i) < 0) throw new IllegalArgumentException("row " + i + ": negative position " + batch.position(i));
+        }
+        return n;
+    }
+
+    void checkSequence(int sequence) {
+        if (sequence < 0 || sequence >= maxSequences) {
+            throw new IllegalArgumentException("sequence " + sequence + " is outside [0, " + maxSequences + ")");
+        }
+    }
+
+    private int outputOf(int batchRow) {
+        if (batchRow < 0 || batchRow >= outputIndex.length || outputIndex[batchRow] < 0) {
+            throw new IllegalArgumentException("batch row " + batchRow + " has no logits: mark it in the batch, and decode successfully first");
+        }
+        return outputIndex[batchRow];
+    }
+
+    @Override
+    public MemorySegment logits(int batchRow) {
+        synchronized (lock) {
+            ensureOpen();
+            int o = outputOf(batchRow);
+            return MemorySegment.ofArray(logits).asSlice((long) o * vocabSize * Float.BYTES, (long) vocabSize * Float.BYTES).asReadOnly();
+        }
+    }
+
+    /** A row's logits, copied (the sampler changes them). */
+    float[] logitsCopy(int batchRow) {
+        ensureOpen();
+        int o = outputOf(batchRow);
+        return Arrays.copyOfRange(logits, o * vocabSize, (o + 1) * vocabSize);
+    }
+
+    @Override
+    public float[] embedding(int sequence) {
+        throw new IllegalStateException("not an embeddings context: the java backend computes logits only");
+    }
+
+    @Override
+    public JavaMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public Sampler sampler(SamplingParams params, Constraint constraint) throws BackendException {
+        synchronized (lock) {
+            ensureOpen();
+            if (constraint != null) {
+                throw new BackendException("the java backend does not support grammar constraints (structured output); use the ggml backend");
+            }
+            return new JavaSampler(this, params);
+        }
+    }
+
+    @Override
+    public void abort() {
+        abortRequested.set(true);
+    }
+
+    @Override
+    public void close() {
+        abortRequested.set(true);
+        synchronized (lock) {
+            if (closed) return;
+            closed = true;
+            pool.close();
+            logits = new float[0];
+        }
+        model.forget(this);
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("context is closed");
+    }
+
+    @Override
+    public String toString() {
+        return "JavaContext[" + model.name() + ", " + contextLength + " cells, " + maxSequences + " sequences, batch " + batchCapacity
+                + ", " + pool.threads() + " threads]";
+    }
+}

@@ -1,0 +1,207 @@
+package dev.mica.backend.java;
+
+import dev.mica.api.backend.Sampler;
+import dev.mica.api.backend.SamplingParams;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Samples as llama.cpp's chain does, in its order: repetition penalties over the last
+ * {@code repeat_last_n} tokens, then top-k, typical, top-p, min-p, temperature and a seeded draw;
+ * with temperature 0, the most likely token after penalties (greedy).
+ */
+final class JavaSampler implements Sampler {
+    private final JavaContext context;
+    private final SamplingParams params;
+    private final int window;
+    private final int[] history;
+    private int historyStart;
+    private int historySize;
+    private final SplittableRandom random;
+    private boolean closed;
+
+    JavaSampler(JavaContext context, SamplingParams params) {
+        check(params);
+        this.context = context;
+        this.params = params;
+        // Ollama's repeat_last_n of -1 means the whole context.
+        this.window = params.repeatLastN() < 0 ? context.contextLength() : params.repeatLastN();
+        this.history = new int[Math.max(window, 0)];
+        this.random = params.seed() == SamplingParams.RANDOM_SEED ? new SplittableRandom() : new SplittableRandom(params.seed());
+    }
+
+    private static void check(SamplingParams p) {
+        if (!Float.isFinite(p.temperature()) || !Float.isFinite(p.topP()) || !Float.isFinite(p.minP())
+                || !Float.isFinite(p.typicalP()) || !Float.isFinite(p.frequencyPenalty())
+                || !Float.isFinite(p.presencePenalty()) || !(p.repeatPenalty() > 0f) || !Float.isFinite(p.repeatPenalty())) {
+            throw new IllegalArgumentException("sampling parameters out of range: " + p);
+        }
+    }
+
+    @Override
+    public int sample(int batchRow) {
+        synchronized (context.lock()) {
+            if (closed) throw new IllegalStateException("the sampler is closed");
+            float[] logits = context.logitsCopy(batchRow);
+            penalize(logits);
+            int token = params.temperature() <= 0f ? argmax(logits) : draw(logits);
+            remember(token);
+            return token;
+        }
+    }
+
+    @Override
+    public void accept(int token) {
+        synchronized (context.lock()) {
+            if (closed) throw new IllegalStateException("the sampler is closed");
+            remember(token);
+        }
+    }
+
+    @Override
+    public void reset() {
+        synchronized (context.lock()) {
+            historyStart = historySize = 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (context.lock()) {
+            closed = true;
+        }
+    }
+
+    private void remember(int token) {
+        if (window <= 0) return;
+        if (historySize < window) {
+            history[(historyStart + historySize++) % window] = token;
+        } else {
+            history[historyStart] = token;
+            historyStart = (historyStart + 1) % window;
+        }
+    }
+
+    private void penalize(float[] logits) {
+        boolean active = window > 0 && (params.repeatPenalty() != 1f || params.frequencyPenalty() != 0f || params.presencePenalty() != 0f);
+        if (!active || historySize == 0) return;
+        Map<Integer, Integer> counts = new HashMap<>();
+        for (int i = 0; i < historySize; i++) counts.merge(history[(historyStart + i) % window], 1, Integer::sum);
+        for (Map.Entry<Integer, Integer> e : counts.entrySet()) {
+            int t = e.getKey(), count = e.getValue();
+            if (t < 0 || t >= logits.length) continue;
+            float l = logits[t];
+            l = l <= 0 ? l * params.repeatPenalty() : l / params.repeatPenalty();
+            logits[t] = l - count * params.frequencyPenalty() - params.presencePenalty();
+        }
+    }
+
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    /** The candidates, best first, narrowed stage by stage; then temperature and a draw. */
+    private int draw(float[] logits) {
+        int[] ids = sortedIds(logits, params.topK());
+        int n = ids.length;
+        float[] l = new float[n];
+        for (int i = 0; i < n; i++) l[i] = logits[ids[i]];
+
+        if (params.typicalP() > 0f && params.typicalP() < 1f) n = typical(ids, l, n, params.typicalP());
+        if (params.topP() < 1f) {
+            float[] p = softmax(l, n, 1f);
+            double cum = 0;
+            int keep = n;
+            for (int i = 0; i < n; i++) {
+                cum += p[i];
+                if (cum >= params.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+            n = keep;
+        }
+        if (params.minP() > 0f) {
+            float bound = l[0] + (float) Math.log(params.minP());
+            int keep = 1;
+            while (keep < n && l[keep] >= bound) keep++;
+            n = keep;
+        }
+        float[] p = softmax(l, n, params.temperature());
+        double r = random.nextDouble(), cum = 0;
+        for (int i = 0; i < n; i++) {
+            cum += p[i];
+            if (r < cum) return ids[i];
+        }
+        return ids[n - 1];
+    }
+
+    /** Ids by logit, descending; only the best k when k > 0. */
+    private static int[] sortedIds(float[] logits, int k) {
+        int v = logits.length;
+        long[] keys = new long[v];
+        for (int i = 0; i < v; i++) {
+            int bits = Float.floatToIntBits(logits[i]);
+            int sortable = bits >= 0 ? bits : bits ^ 0x7FFFFFFF;    // orders like the floats
+            keys[i] = ((long) ~sortable << 32) | i;                   // descending, ties by id
+        }
+        Arrays.sort(keys);
+        int n = k > 0 ? Math.min(k, v) : v;
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = (int) keys[i];
+        return ids;
+    }
+
+    private static float[] softmax(float[] l, int n, float temperature) {
+        float[] p = new float[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            p[i] = (float) Math.exp((l[i] - l[0]) / temperature);
+            sum += p[i];
+        }
+        for (int i = 0; i < n; i++) p[i] /= (float) sum;
+        return p;
+    }
+
+    /** Locally typical sampling: keeps the tokens whose surprise is closest to the entropy, up to mass p. */
+    private static int typical(int[] ids, float[] l, int n, float mass) {
+        float[] p = softmax(l, n, 1f);
+        double entropy = 0;
+        for (int i = 0; i < n; i++) if (p[i] > 0) entropy -= p[i] * Math.log(p[i]);
+        Integer[] order = new Integer[n];
+        double[] shift = new double[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            shift[i] = Math.abs(-Math.log(p[i]) - entropy);
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(shift[a], shift[b]));
+        double cum = 0;
+        int keep = n;
+        for (int i = 0; i < n; i++) {
+            cum += p[order[i]];
+            if (cum > mass) {
+                keep = i + 1;
+                break;
+            }
+        }
+        int[] keptIds = new int[keep];
+        float[] keptL = new float[keep];
+        for (int i = 0; i < keep; i++) {
+            keptIds[i] = ids[order[i]];
+            keptL[i] = l[order[i]];
+        }
+        // back in logit order, so the later stages see the best first
+        Integer[] byLogit = new Integer[keep];
+        for (int i = 0; i < keep; i++) byLogit[i] = i;
+        Arrays.sort(byLogit, (a, b) -> Float.compare(keptL[b], keptL[a]));
+        for (int i = 0; i < keep; i++) {
+            ids[i] = keptIds[byLogit[i]];
+            l[i] = keptL[byLogit[i]];
+        }
+        return keep;
+    }
+}

@@ -34,10 +34,6 @@ final class ByteBuilder {
         return size;
     }
 
-    byte get(int index) {
-        return bytes[index];
-    }
-
     void clear() {
         size = 0;
     }

@@ -33,10 +33,6 @@ final class IntList {
         return size;
     }
 
-    void clear() {
-        size = 0;
-    }
-
     int[] toArray() {
         return Arrays.copyOf(items, size);
     }

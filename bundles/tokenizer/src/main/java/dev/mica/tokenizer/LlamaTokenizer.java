@@ -17,10 +17,6 @@ final class LlamaTokenizer implements Tokenizer {
         this.vocab = vocab;
     }
 
-    Vocabulary vocabulary() {
-        return vocab;
-    }
-
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         return encode(text.getBytes(StandardCharsets.UTF_8), addSpecial, parseSpecial);

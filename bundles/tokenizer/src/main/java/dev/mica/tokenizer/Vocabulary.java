@@ -63,8 +63,6 @@ final class Vocabulary {
     private static final Set<String> ALWAYS_USER_DEFINED = byteStrings("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>");
 
     final Type type;
-    final String tokenizerModel;
-    final String tokenizerPre;
     /** Token texts as byte strings. */
     final String[] texts;
     final float[] scores;
@@ -84,9 +82,6 @@ final class Vocabulary {
 
     final int bos;
     final int eos;
-    final int eot;
-    final int eom;
-    final int unk;
 
     final BitSet endOfGeneration;
     /** Control, user-defined and unknown tokens, longest text first: what splits text before tokenizing. */
@@ -96,8 +91,6 @@ final class Vocabulary {
 
     private Vocabulary(Loader l) {
         type = l.type;
-        tokenizerModel = l.model;
-        tokenizerPre = l.pre;
         texts = l.texts;
         scores = l.scores;
         attrs = l.attrs;
@@ -112,9 +105,6 @@ final class Vocabulary {
         addEos = l.addEos;
         bos = l.bos;
         eos = l.eos;
-        eot = l.eot;
-        eom = l.eom;
-        unk = l.unk;
         endOfGeneration = l.eog;
         specialTokens = l.specialTokens;
         pieces = l.pieces;
@@ -182,7 +172,8 @@ final class Vocabulary {
         boolean cleanSpaces;
         boolean addBos;
         boolean addEos;
-        int bos = 1, eos = 2, eot = NULL, eom = NULL, unk = 0, sep = NULL, pad = NULL, mask = NULL;
+        // the ids that decide something here; llama.cpp's unk/sep/pad/mask/cls change nothing for these vocabularies
+        int bos = 1, eos = 2, eot = NULL, eom = NULL;
         int fimPre = NULL, fimSuf = NULL, fimMid = NULL, fimPad = NULL, fimRep = NULL, fimSep = NULL;
         BitSet eog;
         int[] specialTokens;
@@ -219,16 +210,19 @@ final class Vocabulary {
             switch (model) {
                 case "llama" -> {
                     type = Type.SPM;
-                    bos = 1; eos = 2; unk = 0;
+                    bos = 1;
+                    eos = 2;
                 }
                 case "gpt2" -> {
                     type = Type.BPE;
                     mergeList = readMerges();
-                    bos = 11; eos = 11; unk = NULL;
+                    bos = 11;
+                    eos = 11;
                 }
                 case "test" -> {
                     type = Type.TEST;
-                    bos = NULL; eos = NULL; unk = NULL;
+                    bos = NULL;
+                    eos = NULL;
                 }
                 case "no_vocab", "none" -> throw new IllegalArgumentException("the model has no vocabulary");
                 case "bert", "t5", "rwkv", "plamo2", "gemma4", "hybriddna", "whitespace" -> throw new UnsupportedOperationException(
@@ -388,10 +382,6 @@ final class Vocabulary {
             eos = special("tokenizer.ggml.eos_token_id", eos, n);
             eot = special("tokenizer.ggml.eot_token_id", eot, n);
             eom = special("tokenizer.ggml.eom_token_id", eom, n);
-            unk = special("tokenizer.ggml.unknown_token_id", unk, n);
-            sep = special("tokenizer.ggml.seperator_token_id", sep, n);
-            pad = special("tokenizer.ggml.padding_token_id", pad, n);
-            mask = special("tokenizer.ggml.mask_token_id", mask, n);
             fimPre = special("tokenizer.ggml.fim_pre_token_id", fimPre, n);
             fimSuf = special("tokenizer.ggml.fim_suf_token_id", fimSuf, n);
             fimMid = special("tokenizer.ggml.fim_mid_token_id", fimMid, n);

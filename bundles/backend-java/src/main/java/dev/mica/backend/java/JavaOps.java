@@ -108,7 +108,8 @@ final class JavaOps implements TensorOps {
         checkAbort();
         FloatTensor a = floats(x);
         WeightTensor m = weight(w);
-        if (m.rank() != 2 || a.width() != m.rowLength()) {
+        // a vector weight [in] is one row: x · w gives one value per row of x
+        if (m.rank() > 2 || a.width() != m.rowLength()) {
             throw new IllegalArgumentException("matmul of " + a + " with " + m + ": widths differ");
         }
         int n = a.rows(), out = (int) m.rows();

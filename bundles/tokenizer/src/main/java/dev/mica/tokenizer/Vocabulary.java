@@ -88,6 +88,8 @@ final class Vocabulary {
     final int[] specialTokens;
     /** llama_token_to_piece(special = true) of every token. */
     final byte[][] pieces;
+    /** SentencePiece's token for each byte, or -1. */
+    private final int[] byteTokens;
 
     private Vocabulary(Loader l) {
         type = l.type;
@@ -108,6 +110,7 @@ final class Vocabulary {
         endOfGeneration = l.eog;
         specialTokens = l.specialTokens;
         pieces = l.pieces;
+        byteTokens = byteTokens();
     }
 
     static Vocabulary fromGguf(GgufFile gguf) {
@@ -135,15 +138,23 @@ final class Vocabulary {
 
     /** SentencePiece's byte_to_token: the {@code <0xXX>} token, else the byte as a one-byte text. */
     int byteToken(byte b) {
-        int id = token(String.format("<0x%02X>", b & 0xFF));
-        if (id == NULL) {
-            id = token(String.valueOf((char) (b & 0xFF)));
-        }
+        int id = byteTokens[b & 0xFF];
         if (id == NULL) {
             // libllama would throw std::out_of_range from inside tokenize here
             throw new IllegalStateException("the vocabulary has no token for byte 0x" + String.format("%02X", b & 0xFF));
         }
         return id;
+    }
+
+    private int[] byteTokens() {
+        int[] tokens = new int[256];
+        for (int b = 0; b < 256; b++) {
+            tokens[b] = token(String.format("<0x%02X>", b));
+            if (tokens[b] == NULL) {
+                tokens[b] = token(String.valueOf((char) b));
+            }
+        }
+        return tokens;
     }
 
     private static Set<String> byteStrings(String... texts) {

@@ -48,6 +48,8 @@ final class GgmlModel implements LoadedModel {
     private final Set<GgmlContext> contexts = ConcurrentHashMap.newKeySet();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Consumer<GgmlModel> onClose;
+    /** See {@link #nonUtf8Tokens()}; computed on first use. */
+    private volatile boolean[] nonUtf8Tokens;
     /** Set once, under the write lock; read under the read lock. */
     private boolean closing;
 
@@ -132,6 +134,29 @@ final class GgmlModel implements LoadedModel {
     @Override
     public ModelInfo info() {
         return info;
+    }
+
+    /**
+     * Tokens whose bytes include one that never occurs in UTF-8 (C0, C1, F5 to FF). libllama's
+     * grammars decode UTF-8 leniently and would let a byte-fallback model write them inside a
+     * JSON string, where no decoder accepts them; the grammar-constrained sampler refuses them.
+     */
+    boolean[] nonUtf8Tokens() {
+        boolean[] mask = nonUtf8Tokens;
+        if (mask == null) {
+            mask = new boolean[tokenizer.vocabSize()];
+            for (int t = 0; t < mask.length; t++) {
+                for (byte b : tokenizer.piece(t)) {
+                    int v = b & 0xff;
+                    if (v == 0xC0 || v == 0xC1 || v >= 0xF5) {
+                        mask[t] = true;
+                        break;
+                    }
+                }
+            }
+            nonUtf8Tokens = mask;
+        }
+        return mask;
     }
 
     @Override

@@ -22,7 +22,8 @@ import java.lang.foreign.MemorySegment;
  * end-of-generation token before the grammar is complete aborts. So, as llama.cpp's own common
  * sampler does, a token is first drawn without the grammar and kept only if the grammar allows it
  * (checked on a one-candidate array); otherwise the grammar filters all candidates and the chain
- * draws again. Only tokens the grammar allowed ever reach it.
+ * draws again. Only tokens the grammar allowed ever reach it. Tokens with bytes that never occur in
+ * UTF-8 are refused as well: libllama's grammar decodes UTF-8 leniently and would take them.
  */
 final class GgmlSampler implements Sampler {
     private final GgmlContext context;
@@ -38,6 +39,8 @@ final class GgmlSampler implements Sampler {
     private final MemorySegment probe;
     private final MemorySegment probeArray;
     private final int vocabSize;
+    /** With a grammar: tokens that cannot be UTF-8 text ({@link GgmlModel#nonUtf8Tokens()}), never sampled. */
+    private final boolean[] nonUtf8;
     private boolean closed;
 
     private GgmlSampler(GgmlContext context, Llama llama, Arena arena, MemorySegment chain, MemorySegment grammar) {
@@ -52,8 +55,10 @@ final class GgmlSampler implements Sampler {
             this.candidateArray = arena.allocate(Layouts.TOKEN_DATA_ARRAY);
             this.probe = arena.allocate(Layouts.TOKEN_DATA);
             this.probeArray = arena.allocate(Layouts.TOKEN_DATA_ARRAY);
+            this.nonUtf8 = context.model().nonUtf8Tokens();
         } else {
             this.candidates = this.candidateArray = this.probe = this.probeArray = MemorySegment.NULL;
+            this.nonUtf8 = null;
         }
     }
 
@@ -136,8 +141,9 @@ final class GgmlSampler implements Sampler {
             fillCandidates(logits);
             llama.samplerApply(chain, candidateArray);
             int token = selected(false);
-            if (!grammarAllows(token)) {
+            if (nonUtf8[token] || !grammarAllows(token)) {
                 fillCandidates(logits);
+                excludeNonUtf8();
                 llama.samplerApply(grammar, candidateArray);
                 if (!anyCandidateLeft()) {
                     throw new IllegalStateException("the grammar allows no token here");
@@ -244,6 +250,13 @@ final class GgmlSampler implements Sampler {
         Layouts.TDA_SORTED.set(probeArray, 0L, false);
         llama.samplerApply(grammar, probeArray);
         return probe.get(JAVA_FLOAT, Layouts.TOKEN_DATA_LOGIT) != Float.NEGATIVE_INFINITY;
+    }
+
+    private void excludeNonUtf8() {
+        long stride = Layouts.TOKEN_DATA.byteSize();
+        for (int t = 0; t < vocabSize; t++) {
+            if (nonUtf8[t]) candidates.set(JAVA_FLOAT, t * stride + Layouts.TOKEN_DATA_LOGIT, Float.NEGATIVE_INFINITY);
+        }
     }
 
     private boolean anyCandidateLeft() {

@@ -3,6 +3,7 @@ package dev.mica.engine;
 import dev.mica.api.backend.Backend;
 import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.BackendStatus;
+import dev.mica.api.backend.Constraint;
 import dev.mica.api.backend.Batch;
 import dev.mica.api.backend.ContextOptions;
 import dev.mica.api.backend.DecodeResult;
@@ -10,6 +11,7 @@ import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadOptions;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
+import dev.mica.api.backend.Tokenizer;
 import dev.mica.api.inference.BackendReport;
 import dev.mica.api.inference.ChatRequest;
 import dev.mica.api.inference.EmbedRequest;
@@ -25,12 +27,20 @@ import dev.mica.api.inference.Metrics;
 import dev.mica.api.inference.ModelDetails;
 import dev.mica.api.inference.ModelSummary;
 import dev.mica.api.inference.Options;
+import dev.mica.api.inference.OutputFormat;
+import dev.mica.api.inference.QueueStatus;
 import dev.mica.api.inference.RunningModel;
+import dev.mica.api.inference.Think;
 import dev.mica.api.model.CreateRequest;
 import dev.mica.api.model.ModelDescriptor;
 import dev.mica.api.model.ModelStore;
 import dev.mica.api.model.ModelStore.StatusListener;
 import dev.mica.api.model.ModelStoreException;
+import dev.mica.engine.grammar.GbnfConstraints;
+import dev.mica.engine.grammar.InvalidSchemaException;
+import dev.mica.engine.grammar.OutputConstraints;
+import dev.mica.engine.output.OutputParser;
+import dev.mica.engine.output.ToolCallDecoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -42,11 +52,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -69,7 +78,16 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <p>Configuration (framework properties, overridden by Configuration Admin PID
  * {@code dev.mica.engine}, e.g. a {@code deploy/dev.mica.engine.cfg} file): {@code backends} /
  * {@code mica.backends} (preference order, default "ggml,java,mlx"), {@code mica.keep_alive}
- * (default 5m), {@code mica.drain.timeout} (default 30s), {@code mica.num_thread}.
+ * (default 5m), {@code mica.drain.timeout} (default 30s), {@code mica.num_thread},
+ * {@code mica.num_parallel} (sequences decoded together per model, default 4; a change applies to
+ * models loaded after it) and {@code mica.max_queue} (requests that may wait for a sequence over
+ * all models, default 512; one more is refused as unavailable). The environment's
+ * {@code MICA_NUM_PARALLEL} and {@code MICA_MAX_QUEUE} arrive as {@code mica.num.parallel} and
+ * {@code mica.max.queue}, which are read too.
+ *
+ * <p>Generation: the request is checked, the model acquired and the prompt rendered on the
+ * caller's thread (so a bad request, a failed load or a template error is an exception before any
+ * event); then the model's {@link Scheduler} decodes it together with the others.
  */
 @Component(service = Inference.class, configurationPid = "dev.mica.engine")
 public final class InferenceEngine implements Inference {
@@ -81,11 +99,15 @@ public final class InferenceEngine implements Inference {
     private final Map<String, Object> loadLocks = new ConcurrentHashMap<>();
     private final Map<String, ModelFacts.Facts> facts = new ConcurrentHashMap<>();
     private final Prompts prompts = new Prompts();
-    private final ExecutorService workers;
+    private final OutputConstraints constraints = new GbnfConstraints();
+    /** Requests waiting for a sequence, over all models: the queue {@code mica.max_queue} bounds. */
+    private final AtomicInteger queued = new AtomicInteger();
     private final ScheduledExecutorService reaper;
     private volatile Duration defaultKeepAlive;
     private volatile Duration drainTimeout;
     private volatile int defaultThreads;
+    private volatile int numParallel;
+    private volatile int maxQueue;
     private final BundleContext context;
 
     @Activate
@@ -93,12 +115,6 @@ public final class InferenceEngine implements Inference {
         this.store = store;
         this.context = context;
         this.backends = new Backends(List.of("ggml", "java", "mlx"));
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "mica-generate-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mica-keepalive");
             t.setDaemon(true);
@@ -114,7 +130,20 @@ public final class InferenceEngine implements Inference {
         defaultKeepAlive = Durations.parse(setting(config, "keep_alive", "mica.keep_alive", "5m"));
         drainTimeout = Durations.parse(setting(config, "drain.timeout", "mica.drain.timeout", "30s"));
         defaultThreads = Integer.parseInt(setting(config, "num_thread", "mica.num_thread", Integer.toString(Runtime.getRuntime().availableProcessors())));
-        LOG.log(Level.INFO, "backend order " + backends.order() + ", keep_alive " + defaultKeepAlive);
+        numParallel = atLeastOne("num_parallel", setting(config, "num_parallel", "mica.num_parallel", setting(config, "num.parallel", "mica.num.parallel", "4")));
+        maxQueue = atLeastOne("max_queue", setting(config, "max_queue", "mica.max_queue", setting(config, "max.queue", "mica.max.queue", "512")));
+        LOG.log(Level.INFO, "backend order " + backends.order() + ", keep_alive " + defaultKeepAlive + ", num_parallel " + numParallel + ", max_queue " + maxQueue);
+    }
+
+    private static int atLeastOne(String name, String value) {
+        int n;
+        try {
+            n = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("mica." + name + " must be a number, got " + value);
+        }
+        if (n < 1) throw new IllegalArgumentException("mica." + name + " must be at least 1, got " + n);
+        return n;
     }
 
     private String setting(Map<String, Object> config, String key, String frameworkKey, String fallback) {
@@ -155,7 +184,6 @@ public final class InferenceEngine implements Inference {
     @Deactivate
     void deactivate() {
         reaper.shutdownNow();
-        workers.shutdownNow();
         runners.values().forEach(ModelRunner::abort);
         runners.values().forEach(ModelRunner::close);
         runners.clear();
@@ -170,14 +198,11 @@ public final class InferenceEngine implements Inference {
         RequestOptions opts = RequestOptions.resolve(r.options(), d.parameters(), defaultThreads);
         Duration keep = keepAlive(r.keepAlive());
         boolean nothingToDo = (r.prompt() == null || r.prompt().isEmpty()) && (r.context() == null || r.context().length == 0);
-        if (nothingToDo && keep.isZero()) {
-            unload(d.name());
-            return finished(sink, DoneReason.UNLOAD, null);
-        }
-        Job job = (runner, cancelled, loadNanos, t0) -> nothingToDo
-                ? new Done(DoneReason.LOAD, new Metrics(0, 0, 0, 0, loadNanos, 0, 0, System.nanoTime() - t0), null, runner.backend.id())
-                : Generator.run(runner, prompts.generate(r, d, runner.loaded.info(), runner.loaded.tokenizer()), opts, cancelled, sink, loadNanos, t0, true);
-        return submit(d, keep, opts, sink, job);
+        if (nothingToDo) return loadOnly(d, keep, opts, sink);
+        long t0 = System.nanoTime();
+        Acquired a = acquire(d, keep, opts);
+        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), List.of(), true);
+        return start(a, keep, opts, sink, t0, request, think -> prompts.generate(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer(), think));
     }
 
     @Override
@@ -186,91 +211,117 @@ public final class InferenceEngine implements Inference {
         rejectImages(d, r.messages().stream().anyMatch(m -> !m.images().isEmpty()));
         RequestOptions opts = RequestOptions.resolve(r.options(), d.parameters(), defaultThreads);
         Duration keep = keepAlive(r.keepAlive());
-        if (r.messages().isEmpty()) {
-            if (keep.isZero()) {
-                unload(d.name());
-                return finished(sink, DoneReason.UNLOAD, null);
-            }
-            return submit(d, keep, opts, sink, (runner, cancelled, loadNanos, t0) ->
-                    new Done(DoneReason.LOAD, new Metrics(0, 0, 0, 0, loadNanos, 0, 0, System.nanoTime() - t0), null, runner.backend.id()));
-        }
-        return submit(d, keep, opts, sink, (runner, cancelled, loadNanos, t0) ->
-                Generator.run(runner, prompts.chat(r, d, runner.loaded.info(), runner.loaded.tokenizer()), opts, cancelled, sink, loadNanos, t0, false));
-    }
-
-    @FunctionalInterface
-    private interface Job {
-        Done run(ModelRunner runner, java.util.function.BooleanSupplier cancelled, long loadNanos, long startNanos) throws InferenceException;
-    }
-
-    /** Loads (on the caller's thread, so load errors come back as exceptions) and runs the job on an engine thread. */
-    private Generation submit(ModelDescriptor d, Duration keep, RequestOptions opts, EventSink sink, Job job) throws InferenceException {
+        if (r.messages().isEmpty()) return loadOnly(d, keep, opts, sink);
         long t0 = System.nanoTime();
         Acquired a = acquire(d, keep, opts);
-        Handle handle = new Handle(a.runner);
+        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), r.tools(), false);
+        return start(a, keep, opts, sink, t0, request, think -> prompts.chat(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer(), think));
+    }
+
+    /** What shapes a generation besides its prompt and options. */
+    private record Request(OutputFormat format, Think think, boolean logprobs, int topLogprobs, List<Map<String, Object>> tools, boolean withContext) {}
+
+    @FunctionalInterface
+    private interface Renderer {
+        Prompts.Rendered render(Think think) throws InferenceException;
+    }
+
+    /** Ollama's empty prompt: load the model (and say so), or unload it when keep_alive is 0. */
+    private Generation loadOnly(ModelDescriptor d, Duration keep, RequestOptions opts, EventSink sink) throws InferenceException {
+        if (keep.isZero()) {
+            unload(d.name());
+            return finished(sink, DoneReason.UNLOAD, 0, 0, null);
+        }
+        long t0 = System.nanoTime();
+        Acquired a = acquire(d, keep, opts);
+        release(a.runner, keep);
+        return finished(sink, DoneReason.LOAD, a.loadNanos, System.nanoTime() - t0, a.runner.backend.id());
+    }
+
+    /**
+     * Renders and checks the prompt, compiles the output constraint and queues the generation on
+     * the model's scheduler. The model stays acquired until the generation ends; on any refusal
+     * here it is released at once.
+     */
+    private Generation start(Acquired a, Duration keep, RequestOptions opts, EventSink sink, long t0, Request req, Renderer renderer)
+            throws InferenceException {
+        ModelRunner runner = a.runner;
         try {
-            workers.execute(() -> {
-                Done done = null;
-                InferenceException failure = null;
-                try {
-                    done = job.run(a.runner, handle.cancelled::get, a.loadNanos, t0);
-                } catch (InferenceException e) {
-                    failure = e;
-                } catch (RuntimeException | Error e) {
-                    LOG.log(Level.ERROR, "generation on " + d.name() + " failed", e);
-                    failure = new InferenceException(Kind.INTERNAL, "generation failed: " + e, e);
-                } finally {
-                    // released before the caller hears of the end, so keep_alive 0 has unloaded by then
-                    release(a.runner, keep);
-                }
-                if (failure != null) {
-                    handle.result.completeExceptionally(failure);
-                } else {
-                    try {
-                        sink.accept(done);
-                    } finally {
-                        handle.result.complete(done);
-                    }
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            release(a.runner, keep);
-            throw new InferenceException(Kind.UNAVAILABLE, "the engine is shutting down");
+            Constraint constraint;
+            try {
+                constraint = constraints.compile(req.format());
+            } catch (InvalidSchemaException e) {
+                throw new InferenceException(Kind.INVALID_REQUEST, "invalid format schema: " + e.getMessage(), e);
+            }
+            // A constrained answer starts with the format at once: there is no room for a think
+            // block, so the template is asked not to open one unless the client insists.
+            Think think = constraint != null && (req.think() == null || !req.think().enabled()) ? Think.OFF : req.think();
+            Prompts.Rendered prompt = renderer.render(think);
+            int ctxLen = contextLength(runner, opts);
+            checkPrompt(prompt.tokens(), runner.loaded.tokenizer(), ctxLen, runner.loaded.info().trainedContextLength());
+            boolean parse = constraint == null && prompt.format().parses(!req.tools().isEmpty());
+            ToolCallDecoder decoder = req.tools().isEmpty() ? null : new ToolCallDecoder(req.tools());
+            boolean keepThinking = req.think() == null || req.think().enabled();
+            List<String> stops = opts.stop();
+            Supplier<TokenOutput> output = () -> new TokenOutput(stops, parse ? new OutputParser(prompt.format(), prompt.opensThinking(), decoder) : null,
+                    keepThinking, sink);
+            Sequence sequence = new Sequence(new Sequence.Plan(prompt.tokens(), opts, ctxLen, constraint, output, req.topLogprobs(), req.logprobs(),
+                    req.withContext(), a.loadNanos, t0, () -> release(runner, keep)));
+            runner.scheduler.submit(sequence, new Scheduler.Shape(ctxLen, Math.min(opts.numBatch(), ctxLen), opts.numThread()), sink);
+            return sequence;
+        } catch (InferenceException | RuntimeException e) {
+            release(runner, keep);
+            throw e;
         }
-        return handle;
     }
 
-    private static Generation finished(EventSink sink, DoneReason reason, String backend) {
-        Done done = new Done(reason, new Metrics(0, 0, 0, 0, 0, 0, 0, 0), null, backend);
+    /** Tokens one sequence may hold: num_ctx, within what the model was trained on. */
+    private static int contextLength(ModelRunner runner, RequestOptions opts) {
+        int trained = runner.loaded.info().trainedContextLength();
+        return trained > 0 ? Math.min(opts.numCtx(), trained) : opts.numCtx();
+    }
+
+    private static void checkPrompt(int[] prompt, Tokenizer tok, int ctxLen, int trained) throws InferenceException {
+        if (prompt.length == 0) {
+            throw new InferenceException(Kind.INVALID_REQUEST, "the prompt is empty after rendering; nothing to generate from");
+        }
+        int vocab = tok.vocabSize();
+        for (int t : prompt) {
+            if (t < 0 || t >= vocab) throw new InferenceException(Kind.INVALID_REQUEST, "token " + t + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+        }
+        if (prompt.length >= ctxLen) {
+            throw new InferenceException(Kind.INVALID_REQUEST, "the prompt is " + prompt.length + " tokens but the context holds " + ctxLen
+                    + "; shorten it or raise num_ctx" + (trained > 0 ? " (the model was trained on " + trained + ")" : ""));
+        }
+    }
+
+    private static Generation finished(EventSink sink, DoneReason reason, long loadNanos, long totalNanos, String backend) {
+        Done done = new Done(reason, new Metrics(0, 0, 0, 0, loadNanos, 0, 0, totalNanos), null, backend);
         sink.accept(done);
-        Handle h = new Handle(null);
-        h.result.complete(done);
-        return h;
+        CompletableFuture<Done> result = CompletableFuture.completedFuture(done);
+        return new Generation() {
+            @Override
+            public void cancel() {
+                // already done
+            }
+
+            @Override
+            public CompletableFuture<Done> result() {
+                return result;
+            }
+        };
     }
 
-    private static final class Handle implements Generation {
-        final AtomicBoolean cancelled = new AtomicBoolean();
-        final CompletableFuture<Done> result = new CompletableFuture<>();
-        private final ModelRunner runner;
-
-        Handle(ModelRunner runner) {
-            this.runner = runner;
+    @Override
+    public QueueStatus queue() {
+        int running = 0;
+        int parallel = 0;
+        for (ModelRunner r : runners.values()) {
+            if (r.retired()) continue;
+            running += r.scheduler.running();
+            parallel += r.scheduler.parallel();
         }
-
-        @Override
-        public void cancel() {
-            cancelled.set(true);
-        }
-
-        @Override
-        public CompletableFuture<Done> result() {
-            return result;
-        }
-
-        @Override
-        public String toString() {
-            return "Generation[" + (runner == null ? "-" : runner.model.name()) + (cancelled.get() ? ", cancelled]" : "]");
-        }
+        return new QueueStatus(queued.get(), running, parallel, maxQueue);
     }
 
     // --- models in memory ------------------------------------------------------------------
@@ -297,7 +348,7 @@ public final class InferenceEngine implements Inference {
                 } catch (BackendException e) {
                     throw new InferenceException(Kind.INTERNAL, "loading " + d.name() + " on " + target.id() + " failed: " + e.getMessage(), e);
                 }
-                ModelRunner fresh = new ModelRunner(d, target, loaded, System.nanoTime() - t0, keep);
+                ModelRunner fresh = new ModelRunner(d, target, loaded, System.nanoTime() - t0, keep, numParallel, queued, maxQueue);
                 fresh.enter();
                 runners.put(key, fresh);
                 retireOthers(d.name(), fresh);
@@ -396,7 +447,7 @@ public final class InferenceEngine implements Inference {
             int ctxLen = trained > 0 ? Math.min(opts.numCtx(), trained) : opts.numCtx();
             List<float[]> out = new ArrayList<>();
             int promptTokens = 0;
-            runner.lock().lock();
+            runner.embedLock().lock();
             try (InferenceContext ctx = runner.loaded.newContext(new ContextOptions(ctxLen, 1, ctxLen, opts.numThread(), true, false))) {
                 for (String input : r.input()) {
                     int[] tokens = runner.loaded.tokenizer().encode(input, true, false);
@@ -415,7 +466,7 @@ public final class InferenceEngine implements Inference {
             } catch (BackendException e) {
                 throw new InferenceException(Kind.INTERNAL, e.getMessage(), e);
             } finally {
-                runner.lock().unlock();
+                runner.embedLock().unlock();
             }
             return new EmbedResult(d.name(), out, promptTokens, a.loadNanos, System.nanoTime() - t0);
         } finally {
@@ -441,7 +492,7 @@ public final class InferenceEngine implements Inference {
         Duration keep = keepAlive(r.keepAlive());
         Acquired a = acquire(d, keep, RequestOptions.resolve(r.options(), d.parameters(), defaultThreads));
         try {
-            return prompts.chat(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer()).length;
+            return prompts.chat(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer(), r.think()).tokens().length;
         } finally {
             release(a.runner, keep);
         }

@@ -1,42 +1,40 @@
 package dev.mica.engine;
 
 import dev.mica.api.backend.Backend;
-import dev.mica.api.backend.BackendException;
-import dev.mica.api.backend.ContextOptions;
-import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.model.ModelDescriptor;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One model loaded on one backend, with its inference context. One generation runs at a time (the
- * lock); requests in flight are counted so that a retired runner (its backend left, or a better
- * one arrived) closes only when the last of them is done.
+ * One model loaded on one backend, with the {@link Scheduler} that decodes its requests. Requests
+ * in flight (queued or decoding) are counted so that a retired runner (its backend left, or a
+ * better one arrived, or its keep-alive ran out) closes only when the last of them is done.
  */
 final class ModelRunner {
     final ModelDescriptor model;
     final Backend backend;
     final LoadedModel loaded;
     final long loadNanos;
-    private final ReentrantLock lock = new ReentrantLock(true);
-    private InferenceContext context;
-    private ContextOptions contextOptions;
-    /** Tokens held by sequence 0 of the context: the next prompt reuses their common prefix. */
-    private int[] cached = new int[0];
+    final Scheduler scheduler;
+    /** Embeddings use a context of their own, one request at a time. */
+    private final ReentrantLock embedLock = new ReentrantLock(true);
     private int inFlight;
     private boolean retired;
     private boolean closed;
     private Instant expiresAt;
     private Duration keepAlive;
 
-    ModelRunner(ModelDescriptor model, Backend backend, LoadedModel loaded, long loadNanos, Duration keepAlive) {
+    /** @param queued requests waiting over all models (the engine's bounded queue) */
+    ModelRunner(ModelDescriptor model, Backend backend, LoadedModel loaded, long loadNanos, Duration keepAlive,
+                int parallel, AtomicInteger queued, int maxQueue) {
         this.model = model;
         this.backend = backend;
         this.loaded = loaded;
         this.loadNanos = loadNanos;
+        this.scheduler = new Scheduler(loaded, backend.id(), model.name(), parallel, queued, maxQueue);
         keepAlive(keepAlive);
     }
 
@@ -92,55 +90,31 @@ final class ModelRunner {
         if (closeNow) close();
     }
 
-    /** Asks a running decode to stop, for a drain that ran out of time. */
+    /** Cancels the requests and interrupts a running decode, for a drain that ran out of time. */
     void abort() {
-        InferenceContext c = context;
-        if (c != null) c.abort();
+        scheduler.abort();
     }
 
-    ReentrantLock lock() {
-        return lock;
-    }
-
-    /** The context, created or re-created with the options asked for. Call with the lock held. */
-    InferenceContext context(ContextOptions options) throws BackendException {
-        if (context == null || !options.equals(contextOptions)) {
-            if (context != null) context.close();
-            context = null;
-            cached = new int[0];
-            context = loaded.newContext(options);
-            contextOptions = options;
-        }
-        return context;
+    ReentrantLock embedLock() {
+        return embedLock;
     }
 
     int contextLength() {
-        ContextOptions o = contextOptions;
-        return o == null ? 0 : o.contextLength();
+        return scheduler.contextLength();
     }
 
-    /** Tokens in sequence 0. Call with the lock held. */
-    int[] cachedTokens() {
-        return cached;
-    }
-
-    void cachedTokens(int[] tokens, int length) {
-        cached = Arrays.copyOf(tokens, length);
-    }
-
-    /** Frees the context and the model, once no generation holds the lock. */
+    /** Stops the scheduler (its requests end as cancelled), then frees the model. Idempotent. */
     void close() {
-        lock.lock();
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        scheduler.close();
+        embedLock.lock();
         try {
-            synchronized (this) {
-                if (closed) return;
-                closed = true;
-            }
-            if (context != null) context.close();
-            context = null;
             loaded.close();
         } finally {
-            lock.unlock();
+            embedLock.unlock();
         }
     }
 }

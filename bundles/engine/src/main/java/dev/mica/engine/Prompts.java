@@ -7,8 +7,10 @@ import dev.mica.api.inference.GenerateRequest;
 import dev.mica.api.inference.InferenceException;
 import dev.mica.api.inference.InferenceException.Kind;
 import dev.mica.api.inference.Message;
+import dev.mica.api.inference.Think;
 import dev.mica.api.inference.ToolCall;
 import dev.mica.api.model.ModelDescriptor;
+import dev.mica.engine.output.ChatFormat;
 import dev.mica.jinja.Template;
 import dev.mica.jinja.TemplateException;
 import java.time.LocalDate;
@@ -35,39 +37,66 @@ final class Prompts {
         }
     });
 
-    int[] generate(GenerateRequest r, ModelDescriptor d, ModelInfo info, Tokenizer tok) throws InferenceException {
+    /**
+     * A prompt ready to decode: its tokens, and how to read the answer: the chat format of the
+     * template it went through, and whether the template left a think block open for the answer.
+     */
+    record Rendered(int[] tokens, ChatFormat format, boolean opensThinking) {
+        static Rendered plain(int[] tokens) {
+            return new Rendered(tokens, ChatFormat.PLAIN, false);
+        }
+    }
+
+    /**
+     * /api/generate: raw prompts go as they are (after the legacy {@code context}); others through
+     * the request's or the model's template as one user turn, with {@code suffix} for fill-in-the-middle
+     * templates and {@code think} as the template's {@code enable_thinking}.
+     */
+    Rendered generate(GenerateRequest r, ModelDescriptor d, ModelInfo info, Tokenizer tok, Think think) throws InferenceException {
         String prompt = r.prompt() == null ? "" : r.prompt();
         int[] context = r.context() == null ? new int[0] : r.context();
         if (r.raw()) {
-            return concat(context, encode(tok, prompt, context.length == 0));
+            return Rendered.plain(concat(context, encode(tok, prompt, context.length == 0)));
         }
         String system = r.system() != null ? r.system() : d.system();
         String template = r.template() != null ? r.template() : d.template();
         String text;
+        String jinja = null;
+        boolean insert = r.suffix() != null && !r.suffix().isEmpty();
         if (template != null && !isJinja(template)) {
-            text = goTemplate(template, system, prompt);
+            if (insert && !template.contains(".Suffix")) throw noInsert(d);
+            text = goTemplate(template, system, prompt, r.suffix());
         } else {
-            String jinja = template != null ? template : info.chatTemplate();
+            jinja = template != null ? template : info.chatTemplate();
+            if (insert && (jinja == null || !jinja.contains("suffix"))) throw noInsert(d);
             if (jinja == null || jinja.isBlank()) {
                 text = system == null ? prompt : system + "\n\n" + prompt;
+                jinja = null;
             } else {
                 List<Message> messages = new ArrayList<>();
                 if (system != null) messages.add(Message.of("system", system));
                 messages.add(Message.of("user", prompt));
-                text = render(jinja, messages, List.of(), info, tok, null);
+                try {
+                    text = render(jinja, messages, List.of(), info, tok, think, r.suffix());
+                } catch (InferenceException e) {
+                    // a template the request brought is the client's to fix
+                    if (r.template() == null) throw e;
+                    throw new InferenceException(Kind.INVALID_REQUEST, "template: " + e.getMessage(), e);
+                }
             }
         }
-        return concat(context, encode(tok, text, context.length == 0));
+        ChatFormat format = ChatFormat.of(jinja);
+        return new Rendered(concat(context, encode(tok, text, context.length == 0)), new ChatFormat(format.thinkTags(), ChatFormat.ToolSyntax.NONE),
+                opensThinking(format, text));
     }
 
-    int[] chat(ChatRequest r, ModelDescriptor d, ModelInfo info, Tokenizer tok) throws InferenceException {
+    Rendered chat(ChatRequest r, ModelDescriptor d, ModelInfo info, Tokenizer tok, Think think) throws InferenceException {
         List<Message> messages = new ArrayList<>();
         boolean hasSystem = r.messages().stream().anyMatch(m -> "system".equals(m.role()));
         if (d.system() != null && !hasSystem) messages.add(Message.of("system", d.system()));
         d.messages().forEach(m -> messages.add(Message.of(m.role(), m.content())));
         messages.addAll(r.messages());
         String template = d.template() != null && isJinja(d.template()) ? d.template() : info.chatTemplate();
-        String text;
         if (d.template() != null && !isJinja(d.template())) {
             String system = null;
             StringBuilder prompt = new StringBuilder();
@@ -75,22 +104,32 @@ final class Prompts {
                 if ("system".equals(m.role())) system = m.content();
                 else if ("user".equals(m.role())) prompt.append(prompt.isEmpty() ? "" : "\n").append(m.content());
             }
-            text = goTemplate(d.template(), system, prompt.toString());
+            return Rendered.plain(encode(tok, goTemplate(d.template(), system, prompt.toString(), null), true));
         } else if (template == null || template.isBlank()) {
             StringBuilder sb = new StringBuilder();
             for (Message m : messages) {
                 if (!sb.isEmpty()) sb.append("\n\n");
                 sb.append(m.content() == null ? "" : m.content());
             }
-            text = sb.toString();
-        } else {
-            Boolean thinking = r.think() == null ? null : r.think().enabled();
-            text = render(template, messages, r.tools(), info, tok, thinking);
+            return Rendered.plain(encode(tok, sb.toString(), true));
         }
-        return encode(tok, text, true);
+        String text = render(template, messages, r.tools(), info, tok, think, null);
+        ChatFormat format = ChatFormat.of(template);
+        return new Rendered(encode(tok, text, true), format, opensThinking(format, text));
     }
 
-    private String render(String source, List<Message> messages, List<Map<String, Object>> tools, ModelInfo info, Tokenizer tok, Boolean thinking)
+    private static InferenceException noInsert(ModelDescriptor d) {
+        return new InferenceException(Kind.INVALID_REQUEST, "model '" + d.name() + "' does not support insert: its template has no place for a suffix");
+    }
+
+    /** Whether the rendered prompt ends inside a think block the template opened (Qwen3.5, DeepSeek-R1). */
+    private static boolean opensThinking(ChatFormat format, String text) {
+        if (!format.thinkTags()) return false;
+        String t = text.stripTrailing();
+        return t.endsWith("<think>");
+    }
+
+    private String render(String source, List<Message> messages, List<Map<String, Object>> tools, ModelInfo info, Tokenizer tok, Think think, String suffix)
             throws InferenceException {
         Template t;
         try {
@@ -109,7 +148,12 @@ final class Prompts {
         vars.put("bos_token", specialText(info, tok, "tokenizer.ggml.bos_token_id"));
         vars.put("eos_token", specialText(info, tok, "tokenizer.ggml.eos_token_id"));
         vars.put("date_string", LocalDate.now().format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ROOT)));
-        if (thinking != null) vars.put("enable_thinking", thinking);
+        if (think != null) {
+            vars.put("enable_thinking", think.enabled());
+            // gpt-oss and others read a reasoning effort; Ollama's think levels are its values
+            if (think.level() != null) vars.put("reasoning_effort", think.level());
+        }
+        if (suffix != null) vars.put("suffix", suffix);
         try {
             return t.render(vars);
         } catch (TemplateException e) {
@@ -170,8 +214,10 @@ final class Prompts {
     }
 
     /** The placeholders of Ollama's Go templates that simple Modelfiles use. */
-    static String goTemplate(String template, String system, String prompt) {
+    static String goTemplate(String template, String system, String prompt, String suffix) {
         String t = template;
+        t = t.replaceAll("(?s)\\{\\{-?\\s*if \\.Suffix\\s*-?}}(.*?)\\{\\{-?\\s*end\\s*-?}}", suffix == null || suffix.isEmpty() ? "" : "$1");
+        t = t.replaceAll("\\{\\{-?\\s*\\.Suffix\\s*-?}}", java.util.regex.Matcher.quoteReplacement(suffix == null ? "" : suffix));
         t = t.replaceAll("(?s)\\{\\{-?\\s*if \\.System\\s*-?}}(.*?)\\{\\{-?\\s*end\\s*-?}}", system == null || system.isEmpty() ? "" : "$1");
         t = t.replaceAll("(?s)\\{\\{-?\\s*if \\.Prompt\\s*-?}}(.*?)\\{\\{-?\\s*end\\s*-?}}", prompt.isEmpty() ? "" : "$1");
         t = t.replaceAll("\\{\\{-?\\s*\\.System\\s*-?}}", java.util.regex.Matcher.quoteReplacement(system == null ? "" : system));

@@ -19,7 +19,7 @@ final class TextAssembler {
     private final List<String> stops;
     private ByteBuffer pendingBytes = ByteBuffer.allocate(64);
     private final StringBuilder held = new StringBuilder();
-    private boolean stopped;
+    private String stoppedBy;
 
     TextAssembler(List<String> stops) {
         this.stops = stops == null ? List.of() : stops.stream().filter(s -> !s.isEmpty()).toList();
@@ -27,7 +27,7 @@ final class TextAssembler {
 
     /** Adds a token's bytes; returns the text now safe to emit (may be empty). */
     String add(byte[] piece) {
-        if (stopped) return "";
+        if (stoppedBy != null) return "";
         if (pendingBytes.remaining() < piece.length) {
             ByteBuffer bigger = ByteBuffer.allocate(pendingBytes.capacity() * 2 + piece.length);
             pendingBytes.flip();
@@ -50,7 +50,7 @@ final class TextAssembler {
 
     /** Flushes what is left at the end of generation (incomplete UTF-8 becomes U+FFFD). */
     String finish() {
-        if (stopped) return "";
+        if (stoppedBy != null) return "";
         pendingBytes.flip();
         CharBuffer out = CharBuffer.allocate(pendingBytes.remaining() * 2 + 2);
         utf8.decode(pendingBytes, out, true);
@@ -59,7 +59,7 @@ final class TextAssembler {
         out.flip();
         held.append(out);
         String rest = release();
-        if (stopped) return rest;
+        if (stoppedBy != null) return rest;
         String all = rest + held;
         held.setLength(0);
         return all;
@@ -67,14 +67,19 @@ final class TextAssembler {
 
     /** True once a stop sequence appeared; the text before it has been released. */
     boolean stopped() {
-        return stopped;
+        return stoppedBy != null;
+    }
+
+    /** The stop sequence that appeared, or null. */
+    String stopSequence() {
+        return stoppedBy;
     }
 
     private String release() {
         for (String stop : stops) {
             int at = held.indexOf(stop);
             if (at >= 0) {
-                stopped = true;
+                stoppedBy = stop;
                 String before = held.substring(0, at);
                 held.setLength(0);
                 return before;

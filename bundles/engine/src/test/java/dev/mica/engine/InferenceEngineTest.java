@@ -103,8 +103,10 @@ class InferenceEngineTest {
         InferenceException unknown = assertThrows(InferenceException.class, () -> engine.generate(GenerateRequest.of("nope", "x"), e -> {}));
         assertEquals(InferenceException.Kind.NOT_FOUND, unknown.kind());
         Options tiny = new Options(16, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
-        var ex = assertThrows(java.util.concurrent.ExecutionException.class, () -> generate(raw("x".repeat(100), tiny)));
-        assertEquals(InferenceException.Kind.INVALID_REQUEST, ((InferenceException) ex.getCause()).kind());
+        InferenceException tooLong = assertThrows(InferenceException.class, () -> engine.generate(raw("x".repeat(100), tiny), e -> {}),
+                "rendered and checked on the caller's thread, before any event");
+        assertEquals(InferenceException.Kind.INVALID_REQUEST, tooLong.kind());
+        assertEquals(0, engine.queue().waiting());
         Options bad = new Options(null, null, null, -1.0, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         assertThrows(InferenceException.class, () -> engine.generate(raw("x", bad), e -> {}));
     }

@@ -1,0 +1,390 @@
+package dev.mica.engine;
+
+import dev.mica.api.backend.BackendException;
+import dev.mica.api.backend.Batch;
+import dev.mica.api.backend.ContextOptions;
+import dev.mica.api.backend.DecodeResult;
+import dev.mica.api.backend.InferenceContext;
+import dev.mica.api.backend.LoadedModel;
+import dev.mica.api.inference.GenerationEvent.Done;
+import dev.mica.api.inference.GenerationEvent.DoneReason;
+import dev.mica.api.inference.Inference.EventSink;
+import dev.mica.api.inference.InferenceException;
+import dev.mica.api.inference.InferenceException.Kind;
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Continuous batching for one loaded model: up to {@code parallel} sequences share one context
+ * and are decoded together, one batch per step, on one thread. Each step puts in one token for
+ * every sequence that is generating and fills the rest of the batch with prompt chunks of those
+ * still prefilling; after the decode, every sequence whose logits came out samples its next token.
+ * A new request takes a free sequence as soon as one is free, between two steps; a cancelled one
+ * gives its sequence back at the next step.
+ *
+ * <p>Requests beyond the free sequences wait in a queue, first come first served, bounded by a
+ * count the engine shares across models ({@code mica.max_queue}); one more is refused. A request
+ * whose context shape (num_ctx, num_batch, num_thread) differs from the context's waits until the
+ * running ones are done, then the context is re-created for it.
+ *
+ * <p>Events go to the sinks from this thread; a sink must not block.
+ */
+final class Scheduler {
+    private static final System.Logger LOG = System.getLogger("mica.engine");
+
+    /** What a context is made for; requests with another shape wait for a re-created context. */
+    record Shape(int contextLength, int batchSize, int threads) {}
+
+    /** A request on its way: its shape and sink, and the engine's hook for when it is done. */
+    private record Entry(Sequence sequence, Shape shape, EventSink sink) {}
+
+    private final LoadedModel model;
+    private final String backendId;
+    private final int parallel;
+    private final AtomicInteger queued;
+    private final int maxQueue;
+    private final Thread thread;
+    private final Object lock = new Object();
+    private final ArrayDeque<Entry> waiting = new ArrayDeque<>();
+    private final List<Entry> active = new ArrayList<>();
+    private volatile boolean stopping;
+    private volatile InferenceContext ctx;
+    private Shape shape;
+    private SequenceSlots slots;
+    private Batch batch;
+
+    /**
+     * @param queued requests waiting over all models, shared with the other schedulers
+     */
+    Scheduler(LoadedModel model, String backendId, String name, int parallel, AtomicInteger queued, int maxQueue) {
+        this.model = model;
+        this.backendId = backendId;
+        this.parallel = parallel;
+        this.queued = queued;
+        this.maxQueue = maxQueue;
+        this.thread = Thread.ofPlatform().daemon().name("mica-decode-" + name).unstarted(this::run);
+        thread.start();
+    }
+
+    /** Queues a request; refused when the shared queue is full or the scheduler is stopping. */
+    void submit(Sequence sequence, Shape shape, EventSink sink) throws InferenceException {
+        synchronized (lock) {
+            if (stopping) throw new InferenceException(Kind.UNAVAILABLE, "the model is being unloaded; try again");
+            if (queued.incrementAndGet() > maxQueue) {
+                queued.decrementAndGet();
+                throw new InferenceException(Kind.UNAVAILABLE, "server busy: " + maxQueue + " requests are waiting already (mica.max_queue); try again later");
+            }
+            waiting.add(new Entry(sequence, shape, sink));
+            lock.notifyAll();
+        }
+    }
+
+    /** Sequences that may decode at once. */
+    int parallel() {
+        return parallel;
+    }
+
+    /** Requests waiting for a sequence. */
+    int waiting() {
+        synchronized (lock) {
+            return waiting.size();
+        }
+    }
+
+    /** Sequences decoding now. */
+    int running() {
+        synchronized (lock) {
+            return active.size();
+        }
+    }
+
+    /** Tokens per sequence of the current context; 0 before the first request. */
+    int contextLength() {
+        Shape s = shape;
+        return s == null ? 0 : s.contextLength();
+    }
+
+    /** Cancels everything and interrupts a running decode (a drain that ran out of time). */
+    void abort() {
+        synchronized (lock) {
+            waiting.forEach(e -> e.sequence().cancel());
+            active.forEach(e -> e.sequence().cancel());
+        }
+        InferenceContext c = ctx;
+        if (c != null) c.abort();
+    }
+
+    /**
+     * Stops: requests still here end as cancelled, the context is closed. From another thread this
+     * waits for the scheduler thread to finish; on it (a sequence's end unloaded the model), the
+     * context is closed at once and the loop ends after the current step.
+     */
+    void close() {
+        synchronized (lock) {
+            stopping = true;
+            lock.notifyAll();
+        }
+        if (Thread.currentThread() == thread) {
+            closeContext();
+            return;
+        }
+        abort();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // --- the scheduler thread ----------------------------------------------------------------
+
+    private void run() {
+        try {
+            while (true) {
+                if (!awaitWork()) break;
+                admit();
+                if (!active.isEmpty()) step();
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "the scheduler of " + backendId + " failed; ending its requests", e);
+            failAll(new InferenceException(Kind.INTERNAL, "the engine failed: " + e, e));
+        } finally {
+            endAll();
+            closeContext();
+        }
+    }
+
+    /** Waits until something is active or waiting; false when stopping. */
+    private boolean awaitWork() {
+        synchronized (lock) {
+            while (!stopping && active.isEmpty() && waiting.isEmpty()) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return !stopping;
+        }
+    }
+
+    /** Gives free sequences to waiting requests, in order; cancelled ones end without a sequence. */
+    private void admit() {
+        while (true) {
+            Entry next;
+            synchronized (lock) {
+                next = waiting.peek();
+                if (next == null) return;
+                if (!next.sequence().cancelled()) {
+                    boolean sameShape = next.shape().equals(shape) && ctx != null;
+                    if (!sameShape && !active.isEmpty()) return; // the head waits for the running ones to finish
+                    if (sameShape && !slots.anyFree()) return;
+                }
+                waiting.poll();
+                queued.decrementAndGet();
+            }
+            if (next.sequence().cancelled()) {
+                end(next, DoneReason.CANCELLED);
+                continue;
+            }
+            Sequence s = next.sequence();
+            try {
+                if (!next.shape().equals(shape) || ctx == null) recreate(next.shape());
+            } catch (BackendException | RuntimeException e) {
+                fail(next, new InferenceException(e instanceof BackendException ? Kind.INTERNAL : Kind.INVALID_REQUEST,
+                        "cannot create a context for the request: " + e.getMessage(), e));
+                continue;
+            }
+            SequenceSlots.Assignment a = slots.assign(s.plan.prompt(), ctx.memory());
+            try {
+                s.start(ctx, a.sequence(), a.reused());
+            } catch (BackendException | RuntimeException e) {
+                slots.discard(a.sequence(), ctx.memory());
+                // the sampler is where a backend refuses what it cannot do, such as a grammar
+                fail(next, new InferenceException(s.plan.constraint() != null ? Kind.INVALID_REQUEST : Kind.INTERNAL,
+                        (s.plan.constraint() != null ? "the backend cannot apply the output format: " : "") + e.getMessage(), e));
+                continue;
+            }
+            synchronized (lock) {
+                active.add(next);
+            }
+        }
+    }
+
+    private void recreate(Shape s) throws BackendException {
+        closeContext();
+        shape = s;
+        InferenceContext c = model.newContext(new ContextOptions(s.contextLength() * parallel, parallel,
+                Math.min(s.batchSize(), s.contextLength() * parallel), s.threads(), false, true));
+        slots = new SequenceSlots(parallel);
+        batch = new Batch(c.batchCapacity());
+        ctx = c;
+    }
+
+    /** One batch: a token for each generating sequence, prompt chunks for the prefilling ones, a decode, then sampling. */
+    private void step() {
+        dropCancelled();
+        if (active.isEmpty()) return;
+        batch.clear();
+        List<Entry> in = new ArrayList<>(active.size());
+        int[] added = new int[active.size()];
+        for (int i = 0; i < active.size(); i++) {
+            Sequence s = active.get(i).sequence();
+            s.row = -1;
+            if (!s.prefilling()) {
+                s.row = batch.add(s.pendingToken(), s.position(), s.slot, true);
+                added[i] = 1;
+            }
+        }
+        for (int i = 0; i < active.size() && batch.size() < batch.capacity(); i++) {
+            Sequence s = active.get(i).sequence();
+            if (!s.prefilling()) continue;
+            int from = s.prefillPosition();
+            int end = Math.min(s.promptLength(), from + batch.capacity() - batch.size());
+            for (int pos = from; pos < end; pos++) {
+                int row = batch.add(s.prompt(pos), pos, s.slot, pos == s.promptLength() - 1);
+                if (pos == s.promptLength() - 1) s.row = row;
+            }
+            added[i] += end - from;
+        }
+        for (int i = 0; i < active.size(); i++) {
+            if (added[i] > 0) in.add(active.get(i));
+        }
+        DecodeResult result;
+        try {
+            result = ctx.decode(batch);
+        } catch (BackendException | RuntimeException e) {
+            LOG.log(Level.WARNING, "decode failed for " + in.size() + " sequence(s)", e);
+            for (Entry e1 : in) failActive(e1, new InferenceException(Kind.INTERNAL, "decode failed: " + e.getMessage(), e));
+            return;
+        }
+        if (result != DecodeResult.OK) {
+            // ABORTED: a drain or a close cut it short, and part of it may be applied. NO_SPACE cannot
+            // happen by construction (each sequence stays within its share of the cells); if it does,
+            // the memory of the batch's sequences is not to be trusted either.
+            for (Entry e : in) {
+                if (result == DecodeResult.ABORTED) {
+                    slots.discard(e.sequence().slot, ctx.memory());
+                    endActive(e, DoneReason.CANCELLED, false);
+                } else {
+                    failActive(e, new InferenceException(Kind.INTERNAL, "the context ran out of KV cells"));
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < active.size(); i++) {
+            if (added[i] > 0) active.get(i).sequence().decoded(added[i]);
+        }
+        List<Entry> finished = new ArrayList<>();
+        List<DoneReason> reasons = new ArrayList<>();
+        for (Entry e : in) {
+            Sequence s = e.sequence();
+            if (s.row < 0) continue;
+            DoneReason reason;
+            try {
+                reason = s.sample(ctx, model.tokenizer());
+            } catch (RuntimeException ex) {
+                failActive(e, new InferenceException(Kind.INTERNAL, "sampling failed: " + ex.getMessage(), ex));
+                continue;
+            }
+            if (reason != null) {
+                finished.add(e);
+                reasons.add(reason);
+            }
+        }
+        for (int i = 0; i < finished.size(); i++) endActive(finished.get(i), reasons.get(i), true);
+    }
+
+    private void dropCancelled() {
+        List<Entry> gone = new ArrayList<>();
+        for (Entry e : active) {
+            if (e.sequence().cancelled()) gone.add(e);
+        }
+        for (Entry e : gone) endActive(e, DoneReason.CANCELLED, true);
+    }
+
+    /** An active sequence ends: its sequence keeps what it decoded ({@code keep}) or is emptied. */
+    private void endActive(Entry e, DoneReason reason, boolean keep) {
+        synchronized (lock) {
+            active.remove(e);
+        }
+        Sequence s = e.sequence();
+        if (keep) slots.release(s.slot, s.tokens(), s.length());
+        else if (ctx != null) slots.discard(s.slot, ctx.memory());
+        end(e, reason);
+    }
+
+    private void end(Entry e, DoneReason reason) {
+        Sequence s = e.sequence();
+        Done done;
+        try {
+            done = s.finish(reason, backendId);
+        } catch (RuntimeException ex) {
+            fail(e, new InferenceException(Kind.INTERNAL, "ending the generation failed: " + ex.getMessage(), ex));
+            return;
+        }
+        // released before the client hears of the end, so a keep_alive of 0 has unloaded by then
+        s.plan.release().run();
+        try {
+            e.sink().accept(done);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "an event sink failed on Done", ex);
+        } finally {
+            s.complete(done);
+        }
+    }
+
+    private void failActive(Entry e, InferenceException error) {
+        synchronized (lock) {
+            active.remove(e);
+        }
+        if (ctx != null && e.sequence().slot >= 0) slots.discard(e.sequence().slot, ctx.memory());
+        fail(e, error);
+    }
+
+    private void fail(Entry e, InferenceException error) {
+        e.sequence().plan.release().run();
+        e.sequence().fail(error);
+    }
+
+    private void failAll(InferenceException error) {
+        List<Entry> all;
+        synchronized (lock) {
+            all = new ArrayList<>(active);
+            all.addAll(waiting);
+            queued.addAndGet(-waiting.size());
+            active.clear();
+            waiting.clear();
+        }
+        for (Entry e : all) fail(e, error);
+    }
+
+    /** Stopping: what is still here ends as cancelled. */
+    private void endAll() {
+        List<Entry> all;
+        synchronized (lock) {
+            all = new ArrayList<>(active);
+            all.addAll(waiting);
+            queued.addAndGet(-waiting.size());
+            active.clear();
+            waiting.clear();
+        }
+        for (Entry e : all) end(e, DoneReason.CANCELLED);
+    }
+
+    private void closeContext() {
+        InferenceContext c = ctx;
+        ctx = null;
+        shape = null;
+        if (c != null) c.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Scheduler[" + backendId + ", " + active.size() + "/" + parallel + " active, " + waiting.size() + " waiting]";
+    }
+}

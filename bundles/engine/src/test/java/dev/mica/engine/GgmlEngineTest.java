@@ -1,0 +1,191 @@
+package dev.mica.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mica.api.inference.GenerateRequest;
+import dev.mica.api.inference.Generation;
+import dev.mica.api.inference.GenerationEvent;
+import dev.mica.api.inference.GenerationEvent.Done;
+import dev.mica.api.inference.GenerationEvent.DoneReason;
+import dev.mica.api.inference.InferenceException;
+import dev.mica.api.inference.Options;
+import dev.mica.api.inference.OutputFormat;
+import dev.mica.api.model.CreateRequest;
+import dev.mica.api.model.ModelStore;
+import dev.mica.engine.grammar.SchemaValidator;
+import dev.mica.ggml.GgmlBackend;
+import dev.mica.gguf.GgmlType;
+import dev.mica.gguf.SyntheticModels;
+import dev.mica.store.LocalModelStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine on the real GGML backend (llama.cpp through FFM) with a small random-weight llama
+ * from {@link SyntheticModels}: its output is noise, which is the point for structured output —
+ * only the grammar makes it JSON, so whatever it writes must parse and validate.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GgmlEngineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> SCHEMAS = List.of(
+            """
+            {"type": "object", "properties": {
+               "name": {"type": "string", "maxLength": 12},
+               "age": {"type": "integer", "minimum": 0, "maximum": 120},
+               "member": {"type": "boolean"},
+               "tags": {"type": "array", "items": {"enum": ["a", "b", "c"]}, "maxItems": 3},
+               "note": {"type": ["string", "null"], "maxLength": 5}},
+             "required": ["name", "age", "member"]}""",
+            """
+            {"type": "array", "minItems": 1, "maxItems": 4, "items": {"$ref": "#/$defs/point"},
+             "$defs": {"point": {"type": "object", "properties": {"x": {"type": "integer", "minimum": -5, "maximum": 5},
+                                                                  "y": {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10}},
+                                  "required": ["x", "y"]}}}""",
+            """
+            {"anyOf": [{"type": "object", "properties": {"kind": {"const": "circle"}, "r": {"type": "integer", "minimum": 1, "maximum": 9}},
+                        "required": ["kind", "r"]},
+                       {"type": "object", "properties": {"kind": {"const": "square"}, "side": {"type": "boolean"}}, "required": ["kind"]}]}""",
+            """
+            {"type": "object", "properties": {"when": {"type": "string", "format": "date"},
+                                              "pair": {"type": "array", "prefixItems": [{"type": "string", "maxLength": 3}, {"type": "null"}]}},
+             "required": ["when", "pair"]}""");
+
+    @TempDir static Path dir;
+    private InferenceEngine engine;
+
+    @BeforeAll
+    void start() throws Exception {
+        GgmlBackend backend = new GgmlBackend(Path.of(System.getProperty("mica.llama.path")));
+        assertTrue(backend.status().available(), () -> "the fetched natives are unusable: " + backend.status().detail());
+        Path model = dir.resolve("tiny.gguf");
+        SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, model);
+        LocalModelStore store = new LocalModelStore(dir.resolve("models"));
+        store.create(new CreateRequest("tiny", model.toString(), null, null, null, null, null, null), ModelStore.StatusListener.NONE);
+        // One compute thread: on a busy machine ggml's threads wait for each other at every graph
+        // node, and a tiny model's decode is all synchronisation.
+        engine = new InferenceEngine(store, null, Map.of("backends", "ggml", "num_parallel", "4", "num_thread", "1"));
+        engine.addBackend(backend);
+    }
+
+    @AfterAll
+    void stop() {
+        if (engine != null) engine.deactivate();
+    }
+
+    private record Run(String text, List<GenerationEvent.Token> tokens, Done done) {}
+
+    private Generation start(String prompt, OutputFormat format, Options options, boolean logprobs, List<GenerationEvent.Token> into, StringBuilder text)
+            throws InferenceException {
+        GenerateRequest r = new GenerateRequest("tiny", prompt, null, null, null, true, null, null, format, options, null, null, logprobs, logprobs ? 3 : 0);
+        return engine.generate(r, e -> {
+            if (e instanceof GenerationEvent.Token t) {
+                text.append(t.text());
+                into.add(t);
+            }
+        });
+    }
+
+    private Run run(String prompt, OutputFormat format, Options options, boolean logprobs) throws Exception {
+        List<GenerationEvent.Token> tokens = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        Done done = start(prompt, format, options, logprobs, tokens, text).result().get(60, TimeUnit.SECONDS);
+        return new Run(text.toString(), tokens, done);
+    }
+
+    private static Options sampling(double temperature, long seed) {
+        return new Options(null, 400, null, temperature, null, null, null, null, null, null, null, null, seed, null, null, null, null, null);
+    }
+
+    @Test
+    void everyConstrainedAnswerParsesAndValidates() throws Exception {
+        for (String schema : SCHEMAS) {
+            JsonNode parsed = JSON.readTree(schema);
+            for (int seed = 0; seed < 4; seed++) {
+                Options options = seed == 0 ? sampling(0, 0) : sampling(1.0, seed);
+                Run run = run("Once upon a time", new OutputFormat.Schema(schema), options, false);
+                assertEquals(DoneReason.STOP, run.done().reason(), () -> "the grammar ends the answer: " + run.text());
+                JsonNode answer = JSON.readTree(run.text());
+                List<String> errors = SchemaValidator.validate(parsed, answer);
+                assertTrue(errors.isEmpty(), () -> run.text() + " violates " + schema + ": " + errors);
+            }
+        }
+    }
+
+    @Test
+    void formatJsonGivesAJsonObject() throws Exception {
+        for (int seed = 0; seed < 3; seed++) {
+            Run run = run("The data:", new OutputFormat.AnyJson(), seed == 0 ? sampling(0, 0) : sampling(0.7, seed), false);
+            if (run.done().reason() == DoneReason.STOP) {
+                assertTrue(JSON.readTree(run.text()).isObject(), run.text());
+            } else {
+                assertTrue(run.text().startsWith("{"), "cut by num_predict, still JSON so far: " + run.text());
+            }
+        }
+    }
+
+    @Test
+    void constrainedSequencesDecodedTogetherEachKeepTheirOwnGrammar() throws Exception {
+        List<Generation> generations = new ArrayList<>();
+        List<StringBuilder> texts = new ArrayList<>();
+        for (int i = 0; i < SCHEMAS.size(); i++) {
+            StringBuilder text = new StringBuilder();
+            texts.add(text);
+            generations.add(start("Request " + i, new OutputFormat.Schema(SCHEMAS.get(i)), sampling(0.8, 100 + i), false, new ArrayList<>(), text));
+        }
+        for (int i = 0; i < SCHEMAS.size(); i++) {
+            Done done = generations.get(i).result().get(60, TimeUnit.SECONDS);
+            assertEquals(DoneReason.STOP, done.reason());
+            List<String> errors = SchemaValidator.validate(JSON.readTree(SCHEMAS.get(i)), JSON.readTree(texts.get(i).toString()));
+            assertTrue(errors.isEmpty(), texts.get(i) + ": " + errors);
+        }
+        assertEquals(0, engine.queue().running(), "no sequence left behind");
+        assertEquals(0, engine.queue().waiting());
+    }
+
+    @Test
+    void malformedSchemasAreRefusedBeforeAnyEvent() {
+        for (String bad : List.of("{\"type\": \"strnig\"}", "{\"type\": \"string\", \"minLength\": -1}", "{\"$ref\": \"#/$defs/missing\"}",
+                "{\"enum\": []}", "{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 1}", "[1, 2]", "{\"type\": \"array\", \"minItems\": 100000}")) {
+            InferenceException e = assertThrows(InferenceException.class, () -> start("x", new OutputFormat.Schema(bad), sampling(0, 0), false, new ArrayList<>(), new StringBuilder()), bad);
+            assertEquals(InferenceException.Kind.INVALID_REQUEST, e.kind(), bad);
+            assertTrue(e.getMessage().startsWith("invalid format schema"), e.getMessage());
+        }
+        assertEquals(0, engine.queue().waiting());
+    }
+
+    @Test
+    void logprobsComeFromTheModelsDistribution() throws Exception {
+        Run run = run("Once upon a time", null, new Options(null, 12, null, 0.0, null, null, null, null, null, null, null, null, null, null, null, null, null, null), true);
+        assertEquals(12, run.done().metrics().evalCount());
+        int entries = 0;
+        for (GenerationEvent.Token t : run.tokens()) {
+            GenerationEvent.Logprob lp = t.logprob();
+            if (lp == null) continue;
+            entries++;
+            assertTrue(lp.logprob() <= 0, "a log-probability: " + lp.logprob());
+            assertEquals(3, lp.top().size());
+            assertEquals(lp.top().getFirst().token(), lp.token(), "greedy picks the most likely token");
+            assertEquals(lp.top().getFirst().logprob(), lp.logprob(), 1e-9);
+            double mass = 0;
+            for (int i = 0; i < lp.top().size(); i++) {
+                mass += Math.exp(lp.top().get(i).logprob());
+                if (i > 0) assertTrue(lp.top().get(i).logprob() <= lp.top().get(i - 1).logprob(), "most likely first");
+            }
+            assertTrue(mass <= 1 + 1e-6, "probabilities of distinct tokens sum to at most 1");
+        }
+        assertEquals(12, entries, "one entry per generated token");
+    }
+}

@@ -161,19 +161,45 @@ final class OpenAiRequests {
         return json.toMap(node);
     }
 
-    /** {@code tool_choice: "none"} sends no tools; forcing a particular tool is not enforced. */
+    /**
+     * {@code tool_choice}: {@code "none"} sends no tools, a named function sends only that one;
+     * {@code "auto"} and {@code "required"} send them all ("required" is not enforced: the model
+     * may still answer in text).
+     */
     private List<Map<String, Object>> tools(Fields f) {
         List<ObjectNode> tools = f.objects("tools");
-        if (tools == null) return null;
-        JsonNode choice = f.raw("tool_choice");
-        if (choice != null && choice.isTextual() && choice.textValue().equals("none")) return null;
+        String only = toolChoice(f.raw("tool_choice"));
+        if (tools == null) {
+            if (only != null) throw ApiException.badField("tool_choice", "tool_choice names a function but no tools were given");
+            return null;
+        }
+        if ("".equals(only)) return null;
         List<Map<String, Object>> out = new ArrayList<>(tools.size());
         for (ObjectNode t : tools) {
             Fields tf = new Fields(t, "tools[].");
-            if (tf.object("function") == null) throw ApiException.badField("tools", "tools[].function is required");
-            out.add(json.toMap(t));
+            ObjectNode function = tf.object("function");
+            if (function == null) throw ApiException.badField("tools", "tools[].function is required");
+            String name = new Fields(function, "tools[].function.").requiredString("name");
+            if (only == null || only.equals(name)) out.add(json.toMap(t));
         }
+        if (only != null && out.isEmpty()) throw ApiException.badField("tool_choice", "tool_choice names \"" + only + "\", which is not among the tools");
         return out;
+    }
+
+    /** Null for all tools, "" for none, or the one function's name. */
+    private static String toolChoice(JsonNode choice) {
+        if (choice == null) return null;
+        if (choice.isTextual()) {
+            return switch (choice.textValue()) {
+                case "none" -> "";
+                case "auto", "required" -> null;
+                default -> throw ApiException.badField("tool_choice", "tool_choice must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", ...}");
+            };
+        }
+        if (!(choice instanceof ObjectNode o)) throw ApiException.badField("tool_choice", "tool_choice must be a string or an object");
+        ObjectNode function = new Fields(o, "tool_choice.").object("function");
+        if (function == null) throw ApiException.badField("tool_choice", "tool_choice.function is required");
+        return new Fields(function, "tool_choice.function.").requiredString("name");
     }
 
     private OutputFormat responseFormat(ObjectNode raw) {

@@ -18,7 +18,8 @@ import java.util.List;
 
 /**
  * OpenAI's API under {@code /v1}: chat completions as JSON or as server-sent events ending in
- * {@code data: [DONE]}, models and embeddings, and errors as {@code {"error": {...}}}.
+ * {@code data: [DONE]}, legacy text completions ({@link OpenAiCompletions}), models and
+ * embeddings, and errors as {@code {"error": {...}}}.
  */
 final class OpenAiRoutes implements ApiRoutes {
     private static final System.Logger LOG = System.getLogger("mica.http");
@@ -28,6 +29,7 @@ final class OpenAiRoutes implements ApiRoutes {
     private final Generations generations;
     private final OpenAiRequests requests;
     private final OpenAiResponses responses;
+    private final OpenAiCompletions completions;
 
     OpenAiRoutes(Inference inference, Json json, Generations generations) {
         this.inference = inference;
@@ -35,11 +37,13 @@ final class OpenAiRoutes implements ApiRoutes {
         this.generations = generations;
         this.requests = new OpenAiRequests(json);
         this.responses = new OpenAiResponses(json);
+        this.completions = new OpenAiCompletions(inference, json, generations, responses);
     }
 
     @Override
     public void register(RoutesConfig routes) {
         routes.post("/v1/chat/completions", this::chatCompletions);
+        routes.post("/v1/completions", completions::handle);
         routes.get("/v1/models", ctx -> sendJson(ctx, responses.models(inference.models())));
         routes.get("/v1/models/{model}", this::model);
         routes.post("/v1/embeddings", this::embeddings);

@@ -174,6 +174,13 @@ final class Scheduler {
 
     /** Gives free sequences to waiting requests, in order; cancelled ones end without a sequence. */
     private void admit() {
+        List<Entry> cancelled = new ArrayList<>();
+        synchronized (lock) {
+            // wherever they stand in the queue: a client that left must not wait for those before it
+            waiting.removeIf(e -> e.sequence().cancelled() && cancelled.add(e));
+            queued.addAndGet(-cancelled.size());
+        }
+        for (Entry e : cancelled) end(e, DoneReason.CANCELLED);
         while (true) {
             Entry next;
             synchronized (lock) {

@@ -10,9 +10,8 @@ import java.util.Arrays;
  * {@link SequenceMemory} operations.
  *
  * <p>A finished sequence keeps its tokens: the next prompt that starts the same way (the next turn
- * of a conversation) is given that sequence and computes only what is new. Among free sequences
- * the longest shared prefix wins; without one, the least recently used is taken. Used by the
- * scheduler thread only.
+ * of a conversation) is given that sequence and computes only what is new. Used by the scheduler
+ * thread only.
  */
 final class SequenceSlots {
     private final int[][] held;
@@ -46,24 +45,37 @@ final class SequenceSlots {
     }
 
     /**
-     * Takes the free sequence that shares the longest prefix with {@code prompt} and drops what it
-     * holds past that prefix. At least one prompt token is left to decode, since its logits start
-     * the answer. Where the memory cannot drop a partial tail (recurrent and hybrid models), the
-     * sequence starts empty. Call only when {@link #anyFree()}.
+     * Takes a free sequence for {@code prompt} and drops what it holds past their common prefix. At
+     * least one prompt token is left to decode, since its logits start the answer. Where the memory
+     * cannot drop a partial tail (recurrent and hybrid models), the sequence starts empty.
+     *
+     * <p>Which one: a sequence whose common prefix is at least half of the prompt or of what it
+     * holds (the same conversation going on, or a long shared system prompt), the longest prefix
+     * first; else an empty one, so that another conversation's history is not cut for a short
+     * shared opening; else the longest prefix, the least recently used on a tie. Call only when
+     * {@link #anyFree()}.
      */
     Assignment assign(int[] prompt, SequenceMemory memory) {
-        int best = -1;
-        int bestCommon = -1;
+        int continuing = -1;
+        int empty = -1;
+        int longest = -1;
+        int[] common = new int[held.length];
         for (int s = 0; s < held.length; s++) {
             if (busy[s]) continue;
-            int common = commonPrefix(held[s], prompt);
-            if (common > bestCommon || common == bestCommon && lastUsed[s] < lastUsed[best]) {
-                best = s;
-                bestCommon = common;
+            common[s] = commonPrefix(held[s], prompt);
+            if (held[s].length == 0) {
+                if (empty < 0) empty = s;
+            } else if (common[s] > 0 && common[s] * 2 >= Math.min(prompt.length, held[s].length)
+                    && (continuing < 0 || common[s] > common[continuing])) {
+                continuing = s;
+            }
+            if (longest < 0 || common[s] > common[longest] || common[s] == common[longest] && lastUsed[s] < lastUsed[longest]) {
+                longest = s;
             }
         }
+        int best = continuing >= 0 ? continuing : empty >= 0 ? empty : longest;
         if (best < 0) throw new IllegalStateException("no free sequence");
-        int reused = bestCommon;
+        int reused = common[best];
         if (reused < held[best].length && !memory.removeRange(best, reused, -1)) {
             memory.removeRange(best, 0, -1);
             reused = 0;

@@ -13,8 +13,9 @@ import java.util.List;
  * ({@link OutputParser}, when the model family has tags to parse), then events to the sink.
  *
  * <p>Log-probabilities, when asked for, ride on answer text: each sampled token's entry goes out
- * with the next answer event, in order; a token whose text turned out to be reasoning or a tool
- * call has its entry dropped, and entries left at the end go out on empty answer events.
+ * with the next answer event, in order. Tokens read inside reasoning or a tool call, and those
+ * whose text turned out to open one, have their entries dropped; entries left at the end go out
+ * on empty answer events.
  */
 final class TokenOutput {
     private final TextAssembler text;
@@ -36,7 +37,7 @@ final class TokenOutput {
 
     /** A sampled token's bytes ({@code piece}; empty for control tokens), with its log-probability or null. */
     void token(byte[] piece, Logprob logprob) {
-        if (logprob != null) logprobs.add(logprob);
+        if (logprob != null && (parser == null || parser.inAnswer())) logprobs.add(logprob);
         String ready = piece.length == 0 ? "" : text.add(piece);
         if (!ready.isEmpty()) route(ready);
     }

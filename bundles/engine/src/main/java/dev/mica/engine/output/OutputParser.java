@@ -50,6 +50,11 @@ public final class OutputParser {
         this.state = startsThinking && format.thinkTags() ? State.THINKING : State.CONTENT;
     }
 
+    /** Whether text fed now would be answer text: not inside reasoning or a tool call. */
+    public boolean inAnswer() {
+        return state == State.CONTENT;
+    }
+
     /** Feeds the next piece of output text; sends what is certain. */
     public void feed(String text, Consumer<GenerationEvent> out) {
         pending.append(text);

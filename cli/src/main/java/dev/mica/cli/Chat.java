@@ -92,10 +92,11 @@ final class Chat {
      * Sends the user's message and shows the answer as it streams. A cancelled answer (Ctrl-C) is
      * dropped from the conversation, with the message that asked for it.
      */
-    void send(String text, PrintWriter out, Client.Cancel cancel) throws IOException {
+    void send(String text, PrintWriter out, Client.Cancel cancelOrNull) throws IOException {
+        Client.Cancel cancel = cancelOrNull != null ? cancelOrNull : new Client.Cancel();
         messages.addObject().put("role", "user").put("content", text);
         StringBuilder answer = new StringBuilder();
-        Shown shown = new Shown(out, cli.stdoutTerminal());
+        Shown shown = new Shown(out, cli.stdoutTerminal(), cancel);
         JsonNode[] done = new JsonNode[1];
         try {
             client.stream("/api/chat", body(messages), cancel, node -> {
@@ -107,7 +108,7 @@ final class Chat {
             throw e;
         }
         shown.end();
-        if (cancel != null && cancel.cancelled()) {
+        if (cancel.cancelled()) {
             messages.remove(messages.size() - 1);
             return;
         }
@@ -152,13 +153,15 @@ final class Chat {
     private final class Shown {
         private final PrintWriter out;
         private final boolean terminal;
+        private final Client.Cancel cancel;
         private boolean thinking;
         private boolean any;
         private boolean endsWithNewline = true;
 
-        Shown(PrintWriter out, boolean terminal) {
+        Shown(PrintWriter out, boolean terminal, Client.Cancel cancel) {
             this.out = out;
             this.terminal = terminal;
+            this.cancel = cancel;
         }
 
         void chunk(JsonNode message, StringBuilder answer) {
@@ -180,6 +183,8 @@ final class Chat {
                 write(c);
             }
             out.flush();
+            // Nobody reads any more (`mica run m "..." | head`): stop, and the server stops generating.
+            if (out.checkError()) cancel.cancel();
         }
 
         private void write(String s) {

@@ -2,14 +2,17 @@ package dev.mica.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Shows the progress objects of pull and create (and blob uploads) on stderr. On a terminal each
  * status gets one line, redrawn in place while its bytes arrive, with a bar, sizes, speed and time
  * left, as Ollama draws them:
  * <pre>pulling 74701a8c35f6:  45% ▕███████         ▏ 600 MB/1.3 GB   35 MB/s     20s</pre>
- * Elsewhere (a log, a pipe) each status is printed once, without carriage returns.
+ * Elsewhere (a log, a pipe) each status is printed once, without carriage returns. A status
+ * without bytes that comes again ("verifying sha256 digest" after each blob) keeps its one line.
  */
 final class ProgressDisplay {
     private static final int BAR = 25;
@@ -17,6 +20,7 @@ final class ProgressDisplay {
 
     private final PrintStream err;
     private final boolean terminal;
+    private final Set<String> shown = new HashSet<>();
     private String current;
     private long total;
     private long completed;
@@ -38,6 +42,7 @@ final class ProgressDisplay {
         if (status.isEmpty()) return;
         long now = System.nanoTime();
         if (!status.equals(current)) {
+            if (total <= 0 && !shown.add(status)) return;
             endLine();
             current = status;
             startedAt = now;

@@ -25,7 +25,16 @@ final class FakeServer implements AutoCloseable {
     record Request(String method, String path, JsonNode body, byte[] raw) {}
 
     /** A canned answer: a status and a body; NDJSON when {@code lines} is set. */
-    record Answer(int status, String body, List<String> lines) {
+    record Answer(int status, String body, List<String> lines, String repeated, java.util.concurrent.CountDownLatch clientGone) {
+        Answer(int status, String body, List<String> lines) {
+            this(status, body, lines, null, null);
+        }
+
+        /** NDJSON that never ends: {@code line} every few milliseconds until the client goes away. */
+        static Answer endless(String line, java.util.concurrent.CountDownLatch clientGone) {
+            return new Answer(200, null, null, line, clientGone);
+        }
+
         static Answer json(String body) {
             return new Answer(200, body, null);
         }
@@ -89,6 +98,21 @@ final class FakeServer implements AutoCloseable {
                         .map(Map.Entry::getValue).findFirst().orElse(null);
             }
             Answer a = f == null ? Answer.error(404, "no route " + r.method() + " " + r.path()) : f.apply(r);
+            if (a.repeated() != null) {
+                ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+                ex.sendResponseHeaders(200, 0);
+                OutputStream out = ex.getResponseBody();
+                try {
+                    for (int i = 0; i < 30_000; i++) {
+                        out.write((a.repeated() + "\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        Thread.sleep(2);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    a.clientGone().countDown();
+                }
+                return;
+            }
             if (a.lines() != null) {
                 ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
                 ex.sendResponseHeaders(a.status(), 0);

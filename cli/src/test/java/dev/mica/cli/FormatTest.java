@@ -57,4 +57,18 @@ class FormatTest {
         assertTrue(shown.contains("\rpulling 74701a8c35f6: 100% ▕█████████████████████████▏ 1.0 KB/1.0 KB\033[K\n"), shown);
         assertTrue(shown.endsWith("\rsuccess\033[K\n"), shown);
     }
+
+    @Test
+    void elsewhereEachStatusIsOneLineAndARepeatedPlainStatusIsNotShownAgain() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressDisplay d = new ProgressDisplay(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+        d.update("pulling aaaaaaaaaaaa", 2_000_000, 0);
+        d.update("pulling aaaaaaaaaaaa", 2_000_000, 2_000_000);
+        d.update("verifying sha256 digest", 0, 0);
+        d.update("pulling bbbbbbbbbbbb", 39, 39);
+        d.update("verifying sha256 digest", 0, 0);
+        d.update("success", 0, 0);
+        d.finish();
+        assertEquals("pulling aaaaaaaaaaaa (2.0 MB)\nverifying sha256 digest\npulling bbbbbbbbbbbb (39 B)\nsuccess\n", bytes.toString(StandardCharsets.UTF_8));
+    }
 }

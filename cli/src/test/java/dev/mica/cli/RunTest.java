@@ -97,6 +97,23 @@ class RunTest {
     }
 
     @Test
+    void anAnswerNobodyReadsIsCancelled() throws Exception {
+        java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
+        server.on("POST /api/chat", r -> Answer.endless("{\"message\":{\"role\":\"assistant\",\"content\":\"la \"},\"done\":false}", gone));
+        java.io.OutputStream closedPipe = new java.io.OutputStream() {
+            private int written;
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                if (++written > 100) throw new java.io.IOException("Broken pipe");
+            }
+        };
+        Cli c = cli.cli(new PrintStream(closedPipe, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(0, Mica.commandLine(c).execute("run", "m", "sing"));
+        assertTrue(gone.await(10, java.util.concurrent.TimeUnit.SECONDS), "the server saw the client go");
+    }
+
+    @Test
     void anUnknownModelEverywhereIsAnError() {
         server.on("POST /api/show", r -> Answer.error(404, "model 'nosuch' not found"));
         server.on("POST /api/pull", r -> Answer.error(404, "model 'nosuch:latest' was not found in the registry at https://registry.ollama.ai"));

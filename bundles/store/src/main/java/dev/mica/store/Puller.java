@@ -106,7 +106,7 @@ final class Puller {
 
             @Override
             public void verifying() {
-                listener.progress(new PullProgress("verifying sha256 digest", d, size, size));
+                listener.progress(PullProgress.status("verifying sha256 digest"));
             }
         });
     }

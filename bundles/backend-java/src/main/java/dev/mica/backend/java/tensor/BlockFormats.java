@@ -6,8 +6,8 @@ import static dev.mica.backend.java.tensor.Vec.L;
 import dev.mica.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /** Formats of 32- and 64-element blocks with one or four scales: Q8_0, Q4_0, MXFP4, NVFP4. */
@@ -21,11 +21,24 @@ final class BlockFormats {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int b = 0; b < n / 32; b++) {
                 long at = offset + 34L * b;
                 float d = Vec.half(w, at);
                 for (int j = 0; j < 32; j++) y[yo + 32 * b + j] = d * w.get(ValueLayout.JAVA_BYTE, at + 2 + j);
+            }
+        }
+
+        @Override
+        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+            if (!Vec.ENABLED) {
+                reference(w, offset, y, yo, n);
+                return;
+            }
+            for (int b = 0; b < n / 32; b++) {
+                long at = offset + 34L * b;
+                float d = Vec.half(w, at);
+                for (int j = 0; j < 32; j += L) Vec.bytes(w, at + 2 + j).mul(d).intoArray(y, yo + 32 * b + j);
             }
         }
 
@@ -53,7 +66,7 @@ final class BlockFormats {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int b = 0; b < n / 32; b++) {
                 long at = offset + 18L * b;
                 float d = Vec.half(w, at);
@@ -61,6 +74,23 @@ final class BlockFormats {
                     int q = w.get(ValueLayout.JAVA_BYTE, at + 2 + j) & 0xFF;
                     y[yo + 32 * b + j] = d * ((q & 0x0F) - 8);
                     y[yo + 32 * b + j + 16] = d * ((q >>> 4) - 8);
+                }
+            }
+        }
+
+        @Override
+        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+            if (!Vec.ENABLED) {
+                reference(w, offset, y, yo, n);
+                return;
+            }
+            for (int b = 0; b < n / 32; b++) {
+                long at = offset + 18L * b;
+                float d = Vec.half(w, at);
+                for (int j = 0; j < 16; j += L) {
+                    IntVector q = Vec.ints(w, at + 2 + j);
+                    Vec.toFloat(Vec.low(q).sub(8)).mul(d).intoArray(y, yo + 32 * b + j);
+                    Vec.toFloat(Vec.high(q).sub(8)).mul(d).intoArray(y, yo + 32 * b + 16 + j);
                 }
             }
         }
@@ -74,11 +104,9 @@ final class BlockFormats {
                 int xb = xo + 32 * b;
                 FloatVector sum = FloatVector.zero(F);
                 for (int j = 0; j < 16; j += L) {
-                    ByteVector q = Vec.rawBytes(w, at + 2 + j);
-                    FloatVector lo = Vec.widen(q.and((byte) 0x0F).sub((byte) 8));
-                    FloatVector hi = Vec.widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8));
-                    sum = lo.fma(FloatVector.fromArray(F, x, xb + j), sum);
-                    sum = hi.fma(FloatVector.fromArray(F, x, xb + 16 + j), sum);
+                    IntVector q = Vec.ints(w, at + 2 + j);
+                    sum = Vec.toFloat(Vec.low(q).sub(8)).fma(FloatVector.fromArray(F, x, xb + j), sum);
+                    sum = Vec.toFloat(Vec.high(q).sub(8)).fma(FloatVector.fromArray(F, x, xb + 16 + j), sum);
                 }
                 acc = Vec.fma(sum, Vec.half(w, at), acc);
             }
@@ -101,7 +129,7 @@ final class BlockFormats {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int b = 0; b < n / 32; b++) {
                 long at = offset + 17L * b;
                 float d = e8m0Half(w.get(ValueLayout.JAVA_BYTE, at) & 0xFF);
@@ -114,7 +142,7 @@ final class BlockFormats {
         }
     }
 
-    /** 36 bytes per 64: four UE4M3 scales (one per 16), then 32 bytes of E2M1 nibbles per 16-element half-pairs. */
+    /** 36 bytes per 64: four UE4M3 scales (one per 16), then per 16 elements 8 bytes of E2M1 nibbles (low: 0..7, high: 8..15). */
     static final class NVFP4 extends WeightFormat {
         NVFP4() {
             super(GgmlType.NVFP4);
@@ -130,7 +158,7 @@ final class BlockFormats {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int b = 0; b < n / 64; b++) {
                 long at = offset + 36L * b;
                 for (int s = 0; s < 4; s++) {

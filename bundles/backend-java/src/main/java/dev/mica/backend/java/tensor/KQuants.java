@@ -6,7 +6,7 @@ import static dev.mica.backend.java.tensor.Vec.L;
 import dev.mica.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -42,7 +42,7 @@ final class KQuants {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int b = 0; b < n / 256; b++) {
                 long at = offset + 144L * b;
                 float d = Vec.half(w, at), min = Vec.half(w, at + 2);
@@ -56,6 +56,30 @@ final class KQuants {
                         int v = u8(w, q + l);
                         y[ys + l] = d1 * (v & 0xF) - m1;
                         y[ys + 32 + l] = d2 * (v >>> 4) - m2;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+            if (!Vec.ENABLED) {
+                reference(w, offset, y, yo, n);
+                return;
+            }
+            for (int b = 0; b < n / 256; b++) {
+                long at = offset + 144L * b;
+                float d = Vec.half(w, at), min = Vec.half(w, at + 2);
+                for (int j = 0; j < 4; j++) {
+                    int sm1 = scaleMin(w, at + 4, 2 * j), sm2 = scaleMin(w, at + 4, 2 * j + 1);
+                    float d1 = d * (sm1 & 0xFFFF), m1 = min * (sm1 >>> 16);
+                    float d2 = d * (sm2 & 0xFFFF), m2 = min * (sm2 >>> 16);
+                    long q = at + 16 + 32L * j;
+                    int ys = yo + 256 * b + 64 * j;
+                    for (int l = 0; l < 32; l += L) {
+                        IntVector v = Vec.ints(w, q + l);
+                        Vec.toFloat(Vec.low(v)).mul(d1).sub(m1).intoArray(y, ys + l);
+                        Vec.toFloat(Vec.high(v)).mul(d2).sub(m2).intoArray(y, ys + 32 + l);
                     }
                 }
             }
@@ -76,11 +100,11 @@ final class KQuants {
                     FloatVector qxLo = FloatVector.zero(F), qxHi = FloatVector.zero(F);
                     FloatVector xLo = FloatVector.zero(F), xHi = FloatVector.zero(F);
                     for (int l = 0; l < 32; l += L) {
-                        ByteVector v = Vec.rawBytes(w, q + l);
+                        IntVector v = Vec.ints(w, q + l);
                         FloatVector a = FloatVector.fromArray(F, x, xs + l);
                         FloatVector c = FloatVector.fromArray(F, x, xs + 32 + l);
-                        qxLo = Vec.widen(v.and((byte) 0x0F)).fma(a, qxLo);
-                        qxHi = Vec.widen(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).fma(c, qxHi);
+                        qxLo = Vec.toFloat(Vec.low(v)).fma(a, qxLo);
+                        qxHi = Vec.toFloat(Vec.high(v)).fma(c, qxHi);
                         xLo = xLo.add(a);
                         xHi = xHi.add(c);
                     }
@@ -107,7 +131,7 @@ final class KQuants {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int b = 0; b < n / 256; b++) {
                 long at = offset + 210L * b;
                 float d = Vec.half(w, at + 208);
@@ -130,6 +154,39 @@ final class KQuants {
             }
         }
 
+        /** The four 6-bit values of elements l, l+32, l+64, l+96 of a half block, centred, in int lanes. */
+        private static IntVector[] unpack(MemorySegment w, long ql, long qh, int l) {
+            IntVector a = Vec.ints(w, ql + l), c = Vec.ints(w, ql + 32 + l), h = Vec.ints(w, qh + l);
+            return new IntVector[] {
+                Vec.low(a).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32),
+                Vec.low(c).or(h.lanewise(VectorOperators.ASHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32),
+                Vec.high(a).or(h.lanewise(VectorOperators.ASHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32),
+                Vec.high(c).or(h.lanewise(VectorOperators.ASHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)};
+        }
+
+        @Override
+        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+            if (!Vec.ENABLED) {
+                reference(w, offset, y, yo, n);
+                return;
+            }
+            for (int b = 0; b < n / 256; b++) {
+                long at = offset + 210L * b;
+                float d = Vec.half(w, at + 208);
+                for (int half = 0; half < 2; half++) {
+                    long ql = at + 64L * half, qh = at + 128 + 32L * half, sc = at + 192 + 8L * half;
+                    int ys = yo + 256 * b + 128 * half;
+                    for (int l = 0; l < 32; l += L) {
+                        int is = l / 16;
+                        IntVector[] q = unpack(w, ql, qh, l);
+                        for (int k = 0; k < 4; k++) {
+                            Vec.toFloat(q[k]).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2L * k)).intoArray(y, ys + l + 32 * k);
+                        }
+                    }
+                }
+            }
+        }
+
         @Override
         public float dot(MemorySegment w, long offset, float[] x, int xo, int n) {
             if (!Vec.ENABLED) return super.dot(w, offset, x, xo, n);
@@ -142,15 +199,11 @@ final class KQuants {
                     int xs = xo + 256 * b + 128 * half;
                     for (int l = 0; l < 32; l += L) {
                         int is = l / 16;
-                        ByteVector a = Vec.rawBytes(w, ql + l), c = Vec.rawBytes(w, ql + l + 32), h = Vec.rawBytes(w, qh + l);
-                        ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                        ByteVector q2 = c.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                        ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                        ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                        acc = Vec.fma(Vec.widen(q1).mul(FloatVector.fromArray(F, x, xs + l)), d * w.get(ValueLayout.JAVA_BYTE, sc + is), acc);
-                        acc = Vec.fma(Vec.widen(q2).mul(FloatVector.fromArray(F, x, xs + l + 32)), d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2), acc);
-                        acc = Vec.fma(Vec.widen(q3).mul(FloatVector.fromArray(F, x, xs + l + 64)), d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4), acc);
-                        acc = Vec.fma(Vec.widen(q4).mul(FloatVector.fromArray(F, x, xs + l + 96)), d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6), acc);
+                        IntVector[] q = unpack(w, ql, qh, l);
+                        for (int k = 0; k < 4; k++) {
+                            FloatVector qx = Vec.toFloat(q[k]).mul(FloatVector.fromArray(F, x, xs + l + 32 * k));
+                            acc = Vec.fma(qx, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2L * k), acc);
+                        }
                     }
                 }
             }

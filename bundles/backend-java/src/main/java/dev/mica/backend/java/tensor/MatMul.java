@@ -39,7 +39,8 @@ public final class MatMul {
         WeightFormat format = w.format();
         MemorySegment data = w.data();
         if (n < 4) {
-            int chunk = Math.max(16, (outRows + pool.threads() * 4 - 1) / (pool.threads() * 4));
+            // Many small tasks: a thread that the OS preempts holds up the others for one task only.
+            int chunk = Math.max(16, (outRows + pool.threads() * 16 - 1) / (pool.threads() * 16));
             int tasks = (outRows + chunk - 1) / chunk;
             pool.forEach(tasks, task -> {
                 int r1 = Math.min(outRows, (task + 1) * chunk);

@@ -43,14 +43,26 @@ public final class Vec {
         return (FloatVector) ByteVector.fromMemorySegment(B, m, offset, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    /** L bytes as vector lanes (for nibble and bit unpacking before widening). */
-    public static ByteVector rawBytes(MemorySegment m, long offset) {
-        return ByteVector.fromMemorySegment(B, m, offset, LE);
+    /**
+     * L bytes sign-extended to int lanes, where nibble and bit unpacking is cheap (x86 has no byte
+     * shifts, so doing it on byte lanes costs several instructions each).
+     */
+    public static IntVector ints(MemorySegment m, long offset) {
+        return (IntVector) ByteVector.fromMemorySegment(B, m, offset, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
-    /** Byte lanes widened to floats. */
-    public static FloatVector widen(ByteVector b) {
-        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    /** The low nibble of each byte lane (0..15). */
+    public static IntVector low(IntVector bytes) {
+        return bytes.and(0x0F);
+    }
+
+    /** The high nibble of each byte lane (0..15). */
+    public static IntVector high(IntVector bytes) {
+        return bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F);
+    }
+
+    public static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
     /**

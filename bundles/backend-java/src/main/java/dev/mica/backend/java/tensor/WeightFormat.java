@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorOperators;
  * not write floats anywhere) and dequantization into floats (many tokens: a row is decoded once and
  * reused for every token).
  *
- * <p>{@link #dequantize} is the plain reference, written after ggml's C code for each format;
- * {@link #dot} is the Vector API kernel, which the tests hold to the reference.
+ * <p>{@link #reference} is the plain scalar decoding, written after ggml's C code for each format;
+ * {@link #dequantize} and {@link #dot} are the Vector API kernels, which the tests hold to it.
  */
 public abstract class WeightFormat {
     private final GgmlType type;
@@ -44,8 +44,13 @@ public abstract class WeightFormat {
         return type.rowSize(n);
     }
 
-    /** Decodes {@code n} elements (whole blocks) at byte {@code offset} into {@code y[yo..]}. */
-    public abstract void dequantize(MemorySegment w, long offset, float[] y, int yo, int n);
+    /** Decodes {@code n} elements (whole blocks) at byte {@code offset} into {@code y[yo..]}, one by one. */
+    public abstract void reference(MemorySegment w, long offset, float[] y, int yo, int n);
+
+    /** As {@link #reference}, vectorized where the format has a kernel for it. */
+    public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        reference(w, offset, y, yo, n);
+    }
 
     /** {@code Σ w[i] · x[xo + i]} over {@code n} elements (whole blocks) at byte {@code offset}. */
     public float dot(MemorySegment w, long offset, float[] x, int xo, int n) {
@@ -86,6 +91,11 @@ public abstract class WeightFormat {
         }
 
         @Override
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
+            for (int i = 0; i < n; i++) y[yo + i] = w.get(FLOAT_LE, offset + 4L * i);
+        }
+
+        @Override
         public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
             MemorySegment.copy(w, FLOAT_LE, offset, y, yo, n);
         }
@@ -116,8 +126,15 @@ public abstract class WeightFormat {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int i = 0; i < n; i++) y[yo + i] = Vec.half(w, offset + 2L * i);
+        }
+
+        @Override
+        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+            int i = 0;
+            if (Vec.ENABLED) for (; i + L <= n; i += L) Vec.halves(w, offset + 2L * i).intoArray(y, yo + i);
+            for (; i < n; i++) y[yo + i] = Vec.half(w, offset + 2L * i);
         }
 
         @Override
@@ -150,8 +167,15 @@ public abstract class WeightFormat {
         }
 
         @Override
-        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+        public void reference(MemorySegment w, long offset, float[] y, int yo, int n) {
             for (int i = 0; i < n; i++) y[yo + i] = bf16(w, offset + 2L * i);
+        }
+
+        @Override
+        public void dequantize(MemorySegment w, long offset, float[] y, int yo, int n) {
+            int i = 0;
+            if (Vec.ENABLED) for (; i + L <= n; i += L) Vec.bhalves(w, offset + 2L * i).intoArray(y, yo + i);
+            for (; i < n; i++) y[yo + i] = bf16(w, offset + 2L * i);
         }
 
         @Override

@@ -54,9 +54,12 @@ final class Autostart {
         throw new CliException("the mica server did not answer at " + where + " within " + cli.startTimeout().toSeconds() + " s: see " + log());
     }
 
+    /** Null when a server answered at all (an error status still means one runs); else why not. */
     private static IOException answers(Client client) {
         try {
             client.get("/api/version");
+            return null;
+        } catch (Client.ApiError e) {
             return null;
         } catch (IOException e) {
             return e;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.backend.java.JavaBackend;
+import dev.mica.backend.java.testing.ArchModels;
 import dev.mica.backend.java.testing.Logits;
 import dev.mica.backend.java.testing.TestBackends;
 import dev.mica.gguf.GgmlType;
@@ -78,6 +79,17 @@ class LlamaTest {
         try (LoadedModel ggml = TestBackends.loadGgml(file); LoadedModel mine = TestBackends.loadJava(parity, file)) {
             double error = Logits.relativeError(Logits.run(mine, CHUNKS), Logits.run(ggml, CHUNKS));
             assertTrue(error < 0.05, "relative error " + error);
+        }
+    }
+
+    /** MXFP4 and NVFP4 weights, made as random blocks (no quantizer here writes them). */
+    @ParameterizedTest
+    @CsvSource({"MXFP4", "NVFP4"})
+    void fp4LogitsMatchLlamaCpp(GgmlType type) throws Exception {
+        Path file = ArchModels.withRandomBlocks(tiny(GgmlType.F32), type, dir.resolve("tiny-" + type + ".gguf"), 3);
+        try (LoadedModel ggml = TestBackends.loadGgml(file); LoadedModel mine = TestBackends.loadJava(parity, file)) {
+            double error = Logits.relativeError(Logits.run(mine, CHUNKS), Logits.run(ggml, CHUNKS));
+            assertTrue(error < 0.05, type + ": relative error " + error);
         }
     }
 

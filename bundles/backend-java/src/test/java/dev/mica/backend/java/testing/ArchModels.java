@@ -1,11 +1,16 @@
 package dev.mica.backend.java.testing;
 
 import dev.mica.gguf.GgmlType;
+import dev.mica.gguf.GgufFile;
+import dev.mica.gguf.GgufTensor;
 import dev.mica.gguf.GgufValueType;
 import dev.mica.gguf.GgufWriter;
 import dev.mica.gguf.SyntheticModels;
 import dev.mica.gguf.TensorData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -138,6 +143,39 @@ public final class ArchModels {
             }
         }
         return w.g;
+    }
+
+    /**
+     * A copy of a model whose 2-D weights are random blocks of {@code type} (made directly in the
+     * block layout, with scales that keep the weights near ±1/√fan-in), for formats no quantizer
+     * here writes (MXFP4, NVFP4). Other tensors are copied as they are.
+     */
+    public static Path withRandomBlocks(Path model, GgmlType type, Path out, long seed) throws IOException {
+        GgufFile file = GgufFile.read(model);
+        GgufWriter w = new GgufWriter().putAll(file);
+        SplittableRandom random = new SplittableRandom(seed);
+        try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ)) {
+            for (GgufTensor t : file.tensors()) {
+                if (t.dims() < 2) {
+                    ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(t.byteSize()));
+                    ch.read(bytes, t.offset());
+                    w.addTensor(t.name(), t.type(), t.shape(), TensorData.bytes(bytes.array()));
+                    continue;
+                }
+                byte[] data = new byte[Math.toIntExact(type.byteSize(t.shape()))];
+                for (int i = 0; i < data.length; i++) data[i] = (byte) random.nextInt(256);
+                for (int b = 0; b < data.length; b += type.typeSize()) {
+                    switch (type) {
+                        case MXFP4 -> data[b] = (byte) (120 + random.nextInt(3));                 // 2^(e-128): 1/256 .. 1/64
+                        case NVFP4 -> { for (int k = 0; k < 4; k++) data[b + k] = (byte) (0x08 + random.nextInt(8)); } // (1+m/8)·2^-6 / 2
+                        default -> throw new IllegalArgumentException("random blocks of " + type + " are not made here");
+                    }
+                }
+                w.addTensor(t.name(), type, t.shape(), TensorData.bytes(data));
+            }
+        }
+        w.write(out);
+        return out;
     }
 
     public static Path write(GgufWriter w, Path file) throws IOException {

@@ -49,7 +49,7 @@ public final class HttpComponent {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(URL_PROPERTY, uri.toString());
         props.put(PORT_PROPERTY, uri.getPort());
-        props.put("service.description", "mica HTTP API (Ollama, OpenAI)");
+        props.put("service.description", "mica HTTP API (Ollama, OpenAI, Anthropic)");
         ServiceRegistration<URI> reg;
         try {
             reg = context.registerService(URI.class, uri, props);

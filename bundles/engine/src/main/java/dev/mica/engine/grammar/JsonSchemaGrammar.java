@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -200,8 +199,7 @@ public final class JsonSchemaGrammar {
         }
         List<Property> properties = new ArrayList<>();
         if (props != null) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = props.fields(); it.hasNext(); ) {
-                var e = it.next();
+            for (Map.Entry<String, JsonNode> e : props.properties()) {
                 properties.add(new Property(e.getKey(), e.getValue(), required.contains(e.getKey())));
             }
         }
@@ -296,7 +294,7 @@ public final class JsonSchemaGrammar {
             for (JsonNode v : array((ObjectNode) target, "enum", where)) enumCounts.merge(literal(compact(v)), 1, Integer::sum);
         } else if (target.has("properties")) {
             if (!target.get("properties").isObject()) throw new InvalidSchemaException(where + "/allOf: properties must be an object");
-            target.get("properties").fields().forEachRemaining(e -> properties.add(new Property(e.getKey(), e.getValue(), required)));
+            target.get("properties").properties().forEach(e -> properties.add(new Property(e.getKey(), e.getValue(), required)));
         } else if (!target.isObject()) {
             throw new InvalidSchemaException(where + "/allOf: members must be schemas");
         }

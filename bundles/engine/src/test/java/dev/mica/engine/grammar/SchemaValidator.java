@@ -2,7 +2,6 @@ package dev.mica.engine.grammar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -50,8 +49,7 @@ public final class SchemaValidator {
             for (JsonNode r : s.path("required")) {
                 if (!x.has(r.asText())) errors.add(at + ": missing required " + r.asText());
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = x.fields(); it.hasNext(); ) {
-                var e = it.next();
+            for (Map.Entry<String, JsonNode> e : x.properties()) {
                 if (props.has(e.getKey())) {
                     check(props.get(e.getKey()), e.getValue(), at + "." + e.getKey());
                 } else if (s.has("additionalProperties")) {

@@ -123,6 +123,15 @@ class ApiAcceptanceTest {
                 assertTrue(n >= 0 && n <= 100, lines.getLast());
                 assertEquals(n == 100 ? "length" : "stop", last.path("done_reason").asText(), lines.getLast());
             }
+            JsonNode embed = post(http, url, "/api/embed", Map.of("model", "tiny", "input", List.of("first", "second"), "dimensions", 16));
+            assertEquals(2, embed.path("embeddings").size());
+            double norm = 0;
+            for (JsonNode v : embed.path("embeddings").get(0)) norm += v.asDouble() * v.asDouble();
+            assertEquals(16, embed.path("embeddings").get(0).size());
+            assertEquals(1.0, norm, 1e-3, "normalised after truncation to the dimensions asked for");
+            JsonNode openaiEmbed = post(http, url, "/v1/embeddings", Map.of("model", "tiny", "input", "first"));
+            assertEquals(SyntheticModels.LlamaConfig.tiny().nEmbd(), openaiEmbed.path("data").get(0).path("embedding").size());
+
             String metrics = http.send(HttpRequest.newBuilder(url.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(metrics.contains("\nmica_sequences_running 0\n"), metrics);
             assertTrue(metrics.contains("\nmica_sequences_parallel 8\n"), metrics);

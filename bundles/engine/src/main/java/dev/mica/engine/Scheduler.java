@@ -14,6 +14,7 @@ import dev.mica.api.inference.InferenceException.Kind;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -55,6 +56,11 @@ final class Scheduler {
     private Shape shape;
     private SequenceSlots slots;
     private Batch batch;
+    /** Per step, reused so the loop allocates nothing: the entries in the batch, their token counts, those that end. */
+    private final List<Entry> inBatch = new ArrayList<>();
+    private final int[] added;
+    private final List<Entry> finished = new ArrayList<>();
+    private final List<DoneReason> reasons = new ArrayList<>();
 
     /**
      * @param queued requests waiting over all models, shared with the other schedulers
@@ -65,6 +71,7 @@ final class Scheduler {
         this.parallel = parallel;
         this.queued = queued;
         this.maxQueue = maxQueue;
+        this.added = new int[parallel];
         this.thread = Thread.ofPlatform().daemon().name("mica-decode-" + name).unstarted(this::run);
         thread.start();
     }
@@ -174,13 +181,19 @@ final class Scheduler {
 
     /** Gives free sequences to waiting requests, in order; cancelled ones end without a sequence. */
     private void admit() {
-        List<Entry> cancelled = new ArrayList<>();
+        List<Entry> cancelled = null;
         synchronized (lock) {
             // wherever they stand in the queue: a client that left must not wait for those before it
-            waiting.removeIf(e -> e.sequence().cancelled() && cancelled.add(e));
-            queued.addAndGet(-cancelled.size());
+            for (Iterator<Entry> it = waiting.iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                if (!e.sequence().cancelled()) continue;
+                it.remove();
+                queued.decrementAndGet();
+                if (cancelled == null) cancelled = new ArrayList<>();
+                cancelled.add(e);
+            }
         }
-        for (Entry e : cancelled) end(e, DoneReason.CANCELLED);
+        if (cancelled != null) cancelled.forEach(e -> end(e, DoneReason.CANCELLED));
         while (true) {
             Entry next;
             synchronized (lock) {
@@ -237,11 +250,12 @@ final class Scheduler {
         dropCancelled();
         if (active.isEmpty()) return;
         batch.clear();
-        List<Entry> in = new ArrayList<>(active.size());
-        int[] added = new int[active.size()];
+        List<Entry> in = inBatch;
+        in.clear();
         for (int i = 0; i < active.size(); i++) {
             Sequence s = active.get(i).sequence();
             s.row = -1;
+            added[i] = 0;
             if (!s.prefilling()) {
                 s.row = batch.add(s.pendingToken(), s.position(), s.slot, true);
                 added[i] = 1;
@@ -275,7 +289,6 @@ final class Scheduler {
             // the memory of the batch's sequences is not to be trusted either.
             for (Entry e : in) {
                 if (result == DecodeResult.ABORTED) {
-                    slots.discard(e.sequence().slot, ctx.memory());
                     endActive(e, DoneReason.CANCELLED, false);
                 } else {
                     failActive(e, new InferenceException(Kind.INTERNAL, "the context ran out of KV cells"));
@@ -286,8 +299,8 @@ final class Scheduler {
         for (int i = 0; i < active.size(); i++) {
             if (added[i] > 0) active.get(i).sequence().decoded(added[i]);
         }
-        List<Entry> finished = new ArrayList<>();
-        List<DoneReason> reasons = new ArrayList<>();
+        finished.clear();
+        reasons.clear();
         for (Entry e : in) {
             Sequence s = e.sequence();
             if (s.row < 0) continue;
@@ -307,11 +320,10 @@ final class Scheduler {
     }
 
     private void dropCancelled() {
-        List<Entry> gone = new ArrayList<>();
-        for (Entry e : active) {
-            if (e.sequence().cancelled()) gone.add(e);
+        for (int i = active.size() - 1; i >= 0; i--) {
+            Entry e = active.get(i);
+            if (e.sequence().cancelled()) endActive(e, DoneReason.CANCELLED, true);
         }
-        for (Entry e : gone) endActive(e, DoneReason.CANCELLED, true);
     }
 
     /** An active sequence ends: its sequence keeps what it decoded ({@code keep}) or is emptied. */

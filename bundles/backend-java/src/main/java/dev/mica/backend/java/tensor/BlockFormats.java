@@ -95,9 +95,37 @@ final class BlockFormats {
             }
         }
 
+        /** Two blocks per step, each into its own accumulator: the nibble unpacking of one overlaps the other's FMAs. */
         @Override
         public float dot(MemorySegment w, long offset, float[] x, int xo, int n) {
             if (!Vec.ENABLED) return super.dot(w, offset, x, xo, n);
+            if (L != 16) return dotNarrow(w, offset, x, xo, n);
+            FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+            int blocks = n / 32, b = 0;
+            for (; b + 1 < blocks; b += 2) {
+                long at = offset + 18L * b;
+                int xb = xo + 32 * b;
+                IntVector q0 = Vec.ints(w, at + 2), q1 = Vec.ints(w, at + 20);
+                FloatVector s0 = Vec.toFloat(Vec.low(q0).sub(8)).mul(FloatVector.fromArray(F, x, xb));
+                FloatVector s1 = Vec.toFloat(Vec.low(q1).sub(8)).mul(FloatVector.fromArray(F, x, xb + 32));
+                s0 = Vec.toFloat(Vec.high(q0).sub(8)).fma(FloatVector.fromArray(F, x, xb + 16), s0);
+                s1 = Vec.toFloat(Vec.high(q1).sub(8)).fma(FloatVector.fromArray(F, x, xb + 48), s1);
+                acc0 = Vec.fma(s0, Vec.half(w, at), acc0);
+                acc1 = Vec.fma(s1, Vec.half(w, at + 18), acc1);
+            }
+            if (b < blocks) {
+                long at = offset + 18L * b;
+                int xb = xo + 32 * b;
+                IntVector q = Vec.ints(w, at + 2);
+                FloatVector s = Vec.toFloat(Vec.low(q).sub(8)).mul(FloatVector.fromArray(F, x, xb));
+                s = Vec.toFloat(Vec.high(q).sub(8)).fma(FloatVector.fromArray(F, x, xb + 16), s);
+                acc0 = Vec.fma(s, Vec.half(w, at), acc0);
+            }
+            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+
+        /** Vectors of 8 floats: half a block's nibbles at a time. */
+        private static float dotNarrow(MemorySegment w, long offset, float[] x, int xo, int n) {
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < n / 32; b++) {
                 long at = offset + 18L * b;

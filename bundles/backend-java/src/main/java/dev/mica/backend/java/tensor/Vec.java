@@ -15,10 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API species the kernels use, sized to the machine's preferred float vector (16 lanes
  * with AVX-512, 8 with AVX2): bytes and shorts are loaded L at a time and widened to L floats.
  * Machines with narrower vectors (L below 8, where no byte shape of L lanes exists) take the scalar
- * paths; {@code -Dmica.java.vector=false} forces them.
+ * paths; {@code -Dmica.java.vector=false} forces them, and {@code -Dmica.java.vector.bits=256}
+ * forces AVX2-sized vectors on a wider machine (the build tests all three).
  */
 public final class Vec {
-    public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    public static final VectorSpecies<Float> F = Integer.getInteger("mica.java.vector.bits") == null
+            ? FloatVector.SPECIES_PREFERRED
+            : VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.getInteger("mica.java.vector.bits")));
     public static final int L = F.length();
     public static final boolean ENABLED = L >= 8 && !"false".equals(System.getProperty("mica.java.vector"));
     public static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());

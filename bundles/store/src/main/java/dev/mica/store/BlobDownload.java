@@ -79,8 +79,13 @@ final class BlobDownload {
             Files.createDirectories(blobs.dir());
             Path partial = partialPath(d);
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                try (FileLock fileLock = tryLock(channel, partial)) {
+                // Held while downloading: a second process pulling the same blob stops instead of
+                // writing into the same file.
+                FileLock fileLock = tryLock(channel, partial);
+                try {
                     download(d, size, source, listener, channel);
+                } finally {
+                    fileLock.release();
                 }
             }
             listener.verifying();

@@ -316,6 +316,21 @@ class PullTest {
     }
 
     @Test
+    void aBlobAnotherProcessIsDownloadingIsLeftToIt() throws Exception {
+        byte[] weights = FakeRegistry.gguf(20_000, 13);
+        String digest = Blobs.digestOf(weights);
+        registry.addModel("library/busy", "latest", weights, null, null);
+        Path partial = models().resolve("blobs/" + digest.replace(':', '-') + "-partial");
+        Files.createDirectories(partial.getParent());
+        try (FileChannel other = FileChannel.open(partial, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var lock = other.lock()) {
+            ModelStoreException e = assertThrows(ModelStoreException.class, () -> store(0).pull("busy", PullOptions.DEFAULT, progress::add));
+            assertTrue(e.getMessage().contains("another process is downloading into " + partial), e.getMessage());
+        }
+        assertFalse(Files.exists(models().resolve("manifests")));
+    }
+
+    @Test
     void partialFilesSurviveTheCleanUpOfAnotherModelsDelete() throws Exception {
         LocalModelStore store = store(0);
         Path src = dir.resolve("m.gguf");

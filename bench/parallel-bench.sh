@@ -13,6 +13,8 @@
 #   --rounds N     alternations llama-server, mica, llama-server, mica ... (default 2)
 #   --quant TYPE   the model's quantization, as bench/llama-bench.sh makes it (default Q4_K_M)
 #   --cache DIR    llama.cpp build and models (default $MICA_BENCH_CACHE or ~/.cache/mica/bench)
+#   --mica-libs D  the llama.cpp libraries mica loads: a folder, or "native" for the build llama-server
+#                  runs on (default: the distribution's prebuilt libraries)
 #
 # Steps:
 #   1. bench/llama-bench.sh --only-build: llama.cpp from source and the model, reused when present.
@@ -35,6 +37,7 @@ threads=$(lscpu -p=CORE,SOCKET 2>/dev/null | grep -v '^#' | sort -u | wc -l)
 [[ $threads -ge 1 ]] || threads=$(nproc)
 streams=8 tokens=128 ctx=512 rounds=2 quant=Q4_K_M
 cache=${MICA_BENCH_CACHE:-$HOME/.cache/mica/bench}
+mica_libs=
 
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -45,6 +48,7 @@ while [[ $# -gt 0 ]]; do
         --rounds) rounds=$2; shift 2 ;;
         --quant) quant=$2; shift 2 ;;
         --cache) cache=$2; shift 2 ;;
+        --mica-libs) mica_libs=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -75,6 +79,8 @@ else
     cmake --build "$build" --config Release -j 2 --target llama-server > "$cache/server-build.log"
 fi
 llama_commit=$(git -C "$cache/llama.cpp" log -1 --format=%h 2>/dev/null || echo unknown)
+[[ $mica_libs == native ]] && mica_libs=$build/bin
+libs_opt=${mica_libs:+-Dmica.llama.path=$mica_libs}
 
 # ---------------------------------------------------------------- 3. rounds
 out=$cache/results/parallel-$(date +%Y%m%d-%H%M%S)
@@ -89,7 +95,13 @@ wait_for() { # url, seconds
 }
 client() { python3 "$repo/bench/parallel_client.py" --url "$1" --model "$2" --streams "$streams" --tokens "$3"; }
 pid=
-stop() { [[ -n $pid ]] && kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null; pid=; }
+stop() { # a server ended by SIGTERM exits non-zero: that is not a failure here
+    if [[ -n $pid ]]; then
+        kill "$pid" 2> /dev/null || true
+        wait "$pid" 2> /dev/null || true
+    fi
+    pid=
+}
 trap stop EXIT
 
 run_llama() { # round
@@ -107,7 +119,7 @@ run_mica() { # round
     local port; port=$(free_port)
     local home; home=$(mktemp -d)
     MICA_MODELS=$home/models MICA_HOST=127.0.0.1:$port MICA_CDS_DIR=$home/cds \
-        MICA_JAVA_OPTS="-Dmica.num_parallel=$streams -Dmica.num_thread=$threads -Dmica.backends=ggml -Dmica.deploy=$home/deploy" \
+        MICA_JAVA_OPTS="-Dmica.num_parallel=$streams -Dmica.num_thread=$threads -Dmica.backends=ggml -Dmica.deploy=$home/deploy $libs_opt" \
         "$mica" serve > "$out/mica-$1.log" 2>&1 &
     pid=$!
     wait_for "http://127.0.0.1:$port/api/version" 120

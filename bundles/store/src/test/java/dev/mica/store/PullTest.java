@@ -130,7 +130,11 @@ class PullTest {
         assertEquals(digest, d.digest());
         assertArrayEquals(weights, Files.readAllBytes(d.model()));
         List<Long> starts = registry.blobRequests(digest).stream().map(FakeRegistry.Request::rangeStart).toList();
-        assertEquals(List.of(0L, 50_000L), starts, "the second request continues at the byte the cut stopped at");
+        assertEquals(2, starts.size(), starts.toString());
+        assertEquals(0L, starts.get(0));
+        // The server sent 50,000 bytes before it dropped the connection; the client may have lost
+        // the last of them with the connection, so it continues at most there, never from 0.
+        assertTrue(starts.get(1) > 0 && starts.get(1) <= 50_000, "the second request continues where the first stopped: " + starts);
         assertNoPartials();
     }
 
@@ -152,15 +156,20 @@ class PullTest {
         assertFalse(Files.exists(models().resolve("blobs/" + digest.replace(':', '-'))), "no blob before it is complete and verified");
         assertFalse(Files.exists(models().resolve("manifests")), "no manifest for a model without its blobs");
 
+        BlobDownload.State saved = Manifest.JSON.readValue(partial.resolveSibling(partial.getFileName() + ".json").toFile(), BlobDownload.State.class);
+        long kept = saved.parts().getFirst().completed();
+        assertTrue(kept > 0 && kept <= 120_000, "the state records what arrived before the cut: " + kept);
+
         registry.cut(digest, 0, 0);
         registry.clearRecords();
         progress.clear();
         ModelDescriptor d = new LocalModelStore(models(), null, oneConnection, Disk.REAL).pull("resume", PullOptions.DEFAULT, progress::add);
 
         assertArrayEquals(weights, Files.readAllBytes(d.model()));
-        assertEquals(List.of(120_000L), registry.blobRequests(digest).stream().map(FakeRegistry.Request::rangeStart).toList());
+        assertEquals(List.of(kept), registry.blobRequests(digest).stream().map(FakeRegistry.Request::rangeStart).toList(),
+                "the second pull asks only for the bytes the partial file lacks");
         String status = "pulling " + digest.substring(7, 19);
-        assertEquals(120_000L, progress.stream().filter(p -> status.equals(p.status())).findFirst().orElseThrow().completed(),
+        assertEquals(kept, progress.stream().filter(p -> status.equals(p.status())).findFirst().orElseThrow().completed(),
                 "progress starts from what the partial file holds");
         assertNoPartials();
     }

@@ -108,6 +108,9 @@ class SchedulerTest {
     void aFullQueueRefusesWithUnavailable() throws Exception {
         engine(new FixtureBackend("fixture", 20, 1000), 1, 2);
         Started running = start("one", Options.NONE);
+        // the first request must hold the only sequence before the queue is filled behind it
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (engine.queue().running() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
         Started queued1 = start("two", Options.NONE);
         Started queued2 = start("three", Options.NONE);
         InferenceException full = assertThrows(InferenceException.class, () -> start("four", Options.NONE));

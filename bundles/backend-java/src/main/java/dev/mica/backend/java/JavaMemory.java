@@ -201,7 +201,7 @@ final class JavaMemory implements SequenceMemory {
     }
 
     /** The working copy of a sequence's convolution state in this decode. */
-    float[] convState(ComputeStep step, int layer, int sequence) {
+    float[] convState(int layer, int sequence) {
         recurrentLayer(layer);
         float[] w = convWork[layer][sequence];
         if (w == null) convWork[layer][sequence] = w = copyOf(conv[layer][sequence]);
@@ -209,7 +209,7 @@ final class JavaMemory implements SequenceMemory {
     }
 
     /** The working copy of a sequence's delta-rule state in this decode. */
-    float[] deltaState(ComputeStep step, int layer, int sequence) {
+    float[] deltaState(int layer, int sequence) {
         recurrentLayer(layer);
         float[] w = deltaWork[layer][sequence];
         if (w == null) deltaWork[layer][sequence] = w = copyOf(delta[layer][sequence]);

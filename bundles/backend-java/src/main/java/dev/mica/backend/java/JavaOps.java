@@ -329,7 +329,7 @@ final class JavaOps implements TensorOps {
         float[] xd = in.data(), kd = w.data(), out = new float[n * channels];
         for (int t = 0; t < n; t++) {
             // the last width-1 inputs of this row's sequence, oldest first, one row of channels each
-            float[] state = step.memory().convState(step, layer, step.sequence(t));
+            float[] state = step.memory().convState(layer, step.sequence(t));
             for (int c = 0; c < channels; c++) {
                 float sum = kd[c * width + keep] * xd[t * channels + c];
                 for (int i = 0; i < keep; i++) sum += kd[c * width + i] * state[i * channels + c];
@@ -356,7 +356,7 @@ final class JavaOps implements TensorOps {
                     + ", beta " + fb + " do not fit " + spec);
         }
         float[][] states = new float[n][];
-        for (int t = 0; t < n; t++) states[t] = step.memory().deltaState(step, layer, step.sequence(t));
+        for (int t = 0; t < n; t++) states[t] = step.memory().deltaState(layer, step.sequence(t));
         float[] qd = fq.data(), kd = fk.data(), vd = fv.data(), gd = fg.data(), bd = fb.data();
         float[] out = new float[n * heads * valueDim];
         // Heads are independent; within a head the rows run in order, each updating its sequence's state.

@@ -69,7 +69,10 @@ public interface Inference {
         return QueueStatus.IDLE;
     }
 
-    /** Sink for streamed events. Called from one engine thread per generation, in order. */
+    /**
+     * Sink for streamed events. Called from one engine thread per generation, in order. It must not
+     * block: the engine thread may be decoding other generations too (hand events to a queue).
+     */
     @FunctionalInterface
     interface EventSink {
         void accept(GenerationEvent event);

@@ -68,6 +68,14 @@ class SchedulerTest {
         return new Options(numCtx, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out: " + what);
+            Thread.sleep(5);
+        }
+    }
+
     private void assertNothingLeft() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while ((engine.queue().running() > 0 || engine.queue().waiting() > 0) && System.nanoTime() < deadline) Thread.sleep(5);
@@ -127,9 +135,9 @@ class SchedulerTest {
     void aCancelledRequestGivesUpItsPlaceAtOnce() throws Exception {
         engine(new FixtureBackend("fixture", 20, 1000), 1, 8);
         Started endless = start("endless", Options.NONE);
+        awaitCondition(() -> engine.queue().running() == 1, "the first request holds the only sequence");
         Started waitsBehind = start("second", Options.NONE);
         Started leaves = start("third", Options.NONE);
-        Thread.sleep(100);
         long t0 = System.nanoTime();
         leaves.generation().cancel();
         assertEquals(DoneReason.CANCELLED, leaves.done().reason(), "it leaves the queue without waiting for those before it");
@@ -138,8 +146,7 @@ class SchedulerTest {
 
         endless.generation().cancel();
         assertEquals(DoneReason.CANCELLED, endless.done().reason());
-        Thread.sleep(100);
-        assertEquals(1, engine.queue().running(), "the freed sequence went to the next request");
+        awaitCondition(() -> engine.queue().running() == 1 && engine.queue().waiting() == 0, "the freed sequence went to the next request");
         waitsBehind.generation().cancel();
         waitsBehind.done();
         assertNothingLeft();
@@ -180,7 +187,7 @@ class SchedulerTest {
         engine.configure(Map.of("backends", "fixture", "drain.timeout", "200ms", "num_parallel", "1", "max_queue", "8"));
         Started running = start("one", Options.NONE);
         Started queued = start("two", Options.NONE);
-        Thread.sleep(100);
+        awaitCondition(() -> engine.queue().running() == 1 && engine.queue().waiting() == 1, "one decoding, one waiting");
         engine.removeBackend(backend);
         assertEquals(DoneReason.CANCELLED, running.done().reason());
         assertEquals(DoneReason.CANCELLED, queued.done().reason());

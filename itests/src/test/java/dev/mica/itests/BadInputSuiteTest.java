@@ -176,9 +176,9 @@ class BadInputSuiteTest {
             }
             CompletableFuture.allOf(drops.toArray(CompletableFuture[]::new)).get();
 
-            // At once: the answers would run for seconds (about 4000 tokens each, four at a time); a
-            // dropped client's sequence is freed at the next batch.
-            long deadline = System.nanoTime() + 2_000_000_000L;
+            // At once: the eight forced answers would run for many seconds (thousands of tokens each,
+            // four at a time); a dropped client's sequence is freed at the next batch.
+            long deadline = System.nanoTime() + 5_000_000_000L;
             Map<String, Double> metrics = metrics(http, url);
             while ((metrics.get("mica_sequences_running") > 0 || metrics.get("mica_queue_waiting_requests") > 0) && System.nanoTime() < deadline) {
                 Thread.sleep(50);

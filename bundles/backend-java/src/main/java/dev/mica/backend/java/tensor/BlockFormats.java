@@ -55,7 +55,7 @@ final class BlockFormats {
                 }
                 acc = Vec.fma(sum, Vec.half(w, at), acc);
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            return Vec.sum(acc);
         }
     }
 
@@ -121,7 +121,7 @@ final class BlockFormats {
                 s = Vec.toFloat(Vec.high(q).sub(8)).fma(FloatVector.fromArray(F, x, xb + 16), s);
                 acc0 = Vec.fma(s, Vec.half(w, at), acc0);
             }
-            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            return Vec.sum(acc0.add(acc1));
         }
 
         /** Vectors of 8 floats: half a block's nibbles at a time. */
@@ -138,7 +138,7 @@ final class BlockFormats {
                 }
                 acc = Vec.fma(sum, Vec.half(w, at), acc);
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            return Vec.sum(acc);
         }
     }
 

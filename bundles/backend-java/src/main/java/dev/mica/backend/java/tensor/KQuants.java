@@ -114,7 +114,7 @@ final class KQuants {
                     acc = Vec.fma(xHi, -min * (sm2 >>> 16), acc);
                 }
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            return Vec.sum(acc);
         }
     }
 
@@ -207,7 +207,7 @@ final class KQuants {
                     }
                 }
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            return Vec.sum(acc);
         }
     }
 }

@@ -129,21 +129,21 @@ public final class MatMul {
             a32 = w2.fma(x3, a32);
             a33 = w3.fma(x3, a33);
         }
-        out[oo] = a00.reduceLanes(VectorOperators.ADD);
-        out[oo + 1] = a01.reduceLanes(VectorOperators.ADD);
-        out[oo + 2] = a02.reduceLanes(VectorOperators.ADD);
-        out[oo + 3] = a03.reduceLanes(VectorOperators.ADD);
-        out[oo + outRows] = a10.reduceLanes(VectorOperators.ADD);
-        out[oo + outRows + 1] = a11.reduceLanes(VectorOperators.ADD);
-        out[oo + outRows + 2] = a12.reduceLanes(VectorOperators.ADD);
-        out[oo + outRows + 3] = a13.reduceLanes(VectorOperators.ADD);
-        out[oo + 2 * outRows] = a20.reduceLanes(VectorOperators.ADD);
-        out[oo + 2 * outRows + 1] = a21.reduceLanes(VectorOperators.ADD);
-        out[oo + 2 * outRows + 2] = a22.reduceLanes(VectorOperators.ADD);
-        out[oo + 2 * outRows + 3] = a23.reduceLanes(VectorOperators.ADD);
-        out[oo + 3 * outRows] = a30.reduceLanes(VectorOperators.ADD);
-        out[oo + 3 * outRows + 1] = a31.reduceLanes(VectorOperators.ADD);
-        out[oo + 3 * outRows + 2] = a32.reduceLanes(VectorOperators.ADD);
-        out[oo + 3 * outRows + 3] = a33.reduceLanes(VectorOperators.ADD);
+        out[oo] = Vec.sum(a00);
+        out[oo + 1] = Vec.sum(a01);
+        out[oo + 2] = Vec.sum(a02);
+        out[oo + 3] = Vec.sum(a03);
+        out[oo + outRows] = Vec.sum(a10);
+        out[oo + outRows + 1] = Vec.sum(a11);
+        out[oo + outRows + 2] = Vec.sum(a12);
+        out[oo + outRows + 3] = Vec.sum(a13);
+        out[oo + 2 * outRows] = Vec.sum(a20);
+        out[oo + 2 * outRows + 1] = Vec.sum(a21);
+        out[oo + 2 * outRows + 2] = Vec.sum(a22);
+        out[oo + 2 * outRows + 3] = Vec.sum(a23);
+        out[oo + 3 * outRows] = Vec.sum(a30);
+        out[oo + 3 * outRows + 1] = Vec.sum(a31);
+        out[oo + 3 * outRows + 2] = Vec.sum(a32);
+        out[oo + 3 * outRows + 3] = Vec.sum(a33);
     }
 }

@@ -9,6 +9,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -34,7 +35,27 @@ public final class Vec {
     public static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     public static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
+    // Lane i swapped with lane i ^ k: one step of a fixed pairwise tree (identity where k >= L).
+    private static final VectorShuffle<Float> SWAP1 = swap(1), SWAP2 = swap(2), SWAP4 = swap(4), SWAP8 = swap(8);
+
     private Vec() {}
+
+    private static VectorShuffle<Float> swap(int k) {
+        return VectorShuffle.fromOp(F, i -> k < L ? i ^ k : i);
+    }
+
+    /**
+     * The sum of v's lanes in one fixed order. {@code reduceLanes(ADD)} leaves the order open, and
+     * HotSpot uses one order when C2 compiles it and another before, so logits changed in the last
+     * bit as the JIT warmed: a restored snapshot or a shared prefix must give the same bits again.
+     */
+    public static float sum(FloatVector v) {
+        if (L > 8) v = v.add(v.rearrange(SWAP8));
+        if (L > 4) v = v.add(v.rearrange(SWAP4));
+        if (L > 2) v = v.add(v.rearrange(SWAP2));
+        if (L > 1) v = v.add(v.rearrange(SWAP1));
+        return v.lane(0);
+    }
 
     /** IEEE half at a byte offset. */
     public static float half(MemorySegment m, long offset) {
@@ -99,7 +120,7 @@ public final class Vec {
             for (; i + L <= n; i += L) {
                 acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
             }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            sum = sum(acc0.add(acc1));
         }
         for (; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;

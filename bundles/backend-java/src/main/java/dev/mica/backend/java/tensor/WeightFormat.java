@@ -113,7 +113,7 @@ public abstract class WeightFormat {
                 for (; i + L <= n; i += L) {
                     acc0 = FloatVector.fromMemorySegment(F, w, offset + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
                 }
-                sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                sum = Vec.sum(acc0.add(acc1));
             }
             for (; i < n; i++) sum += w.get(FLOAT_LE, offset + 4L * i) * x[xo + i];
             return sum;
@@ -150,7 +150,7 @@ public abstract class WeightFormat {
                 for (; i + L <= n; i += L) {
                     acc0 = Vec.halves(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
                 }
-                sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                sum = Vec.sum(acc0.add(acc1));
             }
             for (; i < n; i++) sum += Vec.half(w, offset + 2L * i) * x[xo + i];
             return sum;
@@ -191,7 +191,7 @@ public abstract class WeightFormat {
                 for (; i + L <= n; i += L) {
                     acc0 = Vec.bhalves(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
                 }
-                sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                sum = Vec.sum(acc0.add(acc1));
             }
             for (; i < n; i++) sum += bf16(w, offset + 2L * i) * x[xo + i];
             return sum;

@@ -23,6 +23,12 @@ public final class Experiment {
     private final double[] cumulative;
 
     public Experiment(List<ExperimentArm> specs, Function<String, EvictionPolicy> policies, long residentCells, long hostBytes, long cellBytes, LongSupplier clock) {
+        this(specs, policies, residentCells, hostBytes, cellBytes, clock, spec -> new ArmMetrics());
+    }
+
+    /** @param metrics each arm's counters, which may outlive this experiment's trees (one per context) */
+    public Experiment(List<ExperimentArm> specs, Function<String, EvictionPolicy> policies, long residentCells, long hostBytes, long cellBytes, LongSupplier clock,
+                      Function<ExperimentArm, ArmMetrics> metrics) {
         if (specs.isEmpty()) throw new IllegalArgumentException("an experiment needs at least one arm");
         double total = specs.stream().mapToDouble(ExperimentArm::weight).sum();
         cumulative = new double[specs.size()];
@@ -34,7 +40,7 @@ public final class Experiment {
             double share = s.weight() / total;
             acc += share;
             cumulative[i] = acc;
-            arms.add(new Arm(s, new PrefixTree(policy.newRanking(), (long) (residentCells * share), (long) (hostBytes * share), cellBytes, clock), new ArmMetrics()));
+            arms.add(new Arm(s, new PrefixTree(policy.newRanking(), (long) (residentCells * share), (long) (hostBytes * share), cellBytes, clock), metrics.apply(s)));
         }
         cumulative[specs.size() - 1] = 1.0;
     }
@@ -50,20 +56,6 @@ public final class Experiment {
 
     public List<Arm> arms() {
         return List.copyOf(arms);
-    }
-
-    /**
-     * The stable key of a conversation: the client's conversation id when it sends one, else a hash
-     * of its first messages, which every later turn of the same conversation repeats.
-     */
-    public static String conversationKey(String conversationId, List<String> firstMessages) {
-        if (conversationId != null && !conversationId.isBlank()) return "id:" + conversationId;
-        MessageDigest sha = sha256();
-        firstMessages.stream().limit(2).forEach(m -> {
-            sha.update(m.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-        });
-        return "h:" + java.util.HexFormat.of().formatHex(sha.digest(), 0, 12);
     }
 
     /** A uniform number in [0, 1) from a key, the same on every machine and run. */

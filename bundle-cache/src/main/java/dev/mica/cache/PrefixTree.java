@@ -33,8 +33,11 @@ public final class PrefixTree {
     private final List<Eviction> evictionLog = new ArrayList<>();
     private EvictionListener listener = e -> {};
 
-    /** What was evicted, for the backend to free and for metrics. */
-    public record Eviction(CacheEntry.Tier tier, int depth, int tokens, long bytes, Object handle) {}
+    /**
+     * What was evicted, for the backend to free and for metrics: the entry covers tokens
+     * [depth − tokens, depth) of {@code path}.
+     */
+    public record Eviction(CacheEntry.Tier tier, int depth, int tokens, long bytes, Object handle, int[] path) {}
 
     @FunctionalInterface
     public interface EvictionListener {
@@ -75,14 +78,14 @@ public final class PrefixTree {
             if (child == null) break;
             int common = commonPrefix(child.edge, tokens, pos);
             if (common < child.edge.length) {
-                if (child.resident) resident = pos + common;
+                if (child.holders > 0) resident = pos + common;
                 break;
             }
             pos += common;
             node = child;
             node.lastUse = now;
             node.hits++;
-            if (node.resident) resident = pos;
+            if (node.holders > 0) resident = pos;
             if (node.checkpoint != null && node.depth <= limit) checkpoint = node;
         }
         return new Match(Math.min(resident, limit), checkpoint == null ? 0 : checkpoint.depth, checkpoint == null ? null : checkpoint.checkpoint);
@@ -91,10 +94,41 @@ public final class PrefixTree {
     /** Records that the backend now holds cells for all of {@code tokens}, evicting to stay in budget. */
     public void insertResident(int[] tokens) {
         Node node = path(tokens, tokens.length);
-        for (Node n = node; n != root && !n.resident; n = n.parent) {
-            n.resident = true;
+        for (Node n = node; n != root && n.holders == 0; n = n.parent) {
+            n.holders = 1;
             residentCells += n.edge.length;
         }
+        enforce();
+    }
+
+    /**
+     * One more sequence of the backend holds {@code tokens[0, length)}. A node stays resident while
+     * any sequence holds it, so a prefix shared by several sequences (cells shared in a unified KV)
+     * counts once. Does not evict: call {@link #trim} once the holders are up to date.
+     */
+    public void hold(int[] tokens, int length) {
+        if (length == 0) return;
+        for (Node n = path(tokens, length); n != root; n = n.parent) {
+            if (n.holders++ == 0) residentCells += n.edge.length;
+        }
+    }
+
+    /** A sequence that held {@code tokens[0, length)} now keeps only its first {@code keep} tokens. */
+    public void release(int[] tokens, int length, int keep) {
+        if (length <= keep) return;
+        Node stop = path(tokens, keep, false);
+        Node n = path(tokens, length, false);
+        while (n != stop) {
+            Node parent = n.parent;
+            if (n.holders > 0 && --n.holders == 0) residentCells -= n.edge.length;
+            prune(n);
+            n = parent;
+        }
+        prune(stop);
+    }
+
+    /** Evicts until every budget holds again. */
+    public void trim() {
         enforce();
     }
 
@@ -106,7 +140,7 @@ public final class PrefixTree {
     public void insertCheckpoint(int[] tokens, int length, long bytes, Object handle) {
         Node node = path(tokens, length);
         if (node.checkpoint != null) {
-            listener.evicted(new Eviction(CacheEntry.Tier.HOST, node.depth, node.edge.length, node.checkpointBytes, node.checkpoint));
+            listener.evicted(new Eviction(CacheEntry.Tier.HOST, node.depth, node.edge.length, node.checkpointBytes, node.checkpoint, pathOf(node)));
             hostBytes -= node.checkpointBytes;
         }
         node.checkpoint = handle;
@@ -165,7 +199,7 @@ public final class PrefixTree {
     }
 
     private void dropResident(Node n) {
-        n.resident = false;
+        n.holders = 0;
         for (Node c : n.children.values()) dropResident(c);
     }
 
@@ -176,7 +210,7 @@ public final class PrefixTree {
             Node victim = cheapest(candidatesResident(), CacheEntry.Tier.RESIDENT);
             if (victim == null) break; // all held by running requests: they release soon
             residentCells -= victim.edge.length;
-            victim.resident = false;
+            victim.holders = 0;
             evicted(victim, CacheEntry.Tier.RESIDENT, victim.edge.length, null);
             prune(victim);
         }
@@ -195,7 +229,7 @@ public final class PrefixTree {
 
     private void evicted(Node victim, CacheEntry.Tier tier, long bytes, Object handle) {
         evictions++;
-        Eviction e = new Eviction(tier, victim.depth, victim.edge.length, bytes, handle);
+        Eviction e = new Eviction(tier, victim.depth, victim.edge.length, bytes, handle, pathOf(victim));
         evictionLog.add(e);
         if (evictionLog.size() > 1024) evictionLog.subList(0, 512).clear();
         listener.evicted(e);
@@ -217,8 +251,8 @@ public final class PrefixTree {
     private static void collect(Node n, List<Node> out, boolean resident) {
         for (Node c : n.children.values()) {
             if (resident) {
-                if (!c.resident) continue;
-                boolean residentChild = c.children.values().stream().anyMatch(x -> x.resident);
+                if (c.holders == 0) continue;
+                boolean residentChild = c.children.values().stream().anyMatch(x -> x.holders > 0);
                 if (!residentChild && c.leases == 0) out.add(c);
             } else if (c.checkpoint != null && c.leases == 0) {
                 out.add(c);
@@ -248,7 +282,7 @@ public final class PrefixTree {
 
     /** Removes nodes that hold nothing and lead nowhere, and re-joins edges split for them. */
     private void prune(Node n) {
-        while (n != root && !n.resident && n.checkpoint == null && n.children.isEmpty() && n.leases == 0) {
+        while (n != root && n.holders == 0 && n.checkpoint == null && n.children.isEmpty() && n.leases == 0) {
             Node parent = n.parent;
             parent.children.remove(n.edge[0]);
             n = parent;
@@ -259,6 +293,11 @@ public final class PrefixTree {
 
     /** The node ending exactly at {@code length} tokens, created (splitting an edge) if needed. */
     private Node path(int[] tokens, int length) {
+        return path(tokens, length, true);
+    }
+
+    /** As {@link #path(int[], int)}; {@code touch} false leaves the nodes' last use as it was (a release is no use). */
+    private Node path(int[] tokens, int length, boolean touch) {
         if (length < 0 || length > tokens.length) throw new IllegalArgumentException("length " + length + " of " + tokens.length);
         long now = clock.getAsLong();
         Node node = root;
@@ -276,7 +315,7 @@ public final class PrefixTree {
             }
             pos += common;
             node = child;
-            node.lastUse = now;
+            if (touch) node.lastUse = now;
         }
         return node;
     }
@@ -285,7 +324,7 @@ public final class PrefixTree {
     private Node split(Node n, int at, long now) {
         Node parent = n.parent;
         Node upper = new Node(parent, Arrays.copyOfRange(n.edge, 0, at), n.created);
-        upper.resident = n.resident;
+        upper.holders = n.holders;
         upper.leases = n.leases;
         upper.hits = n.hits;
         upper.lastUse = Math.max(n.lastUse, now);
@@ -308,6 +347,13 @@ public final class PrefixTree {
         return i;
     }
 
+    /** The tokens from the root to the end of a node. */
+    private static int[] pathOf(Node node) {
+        int[] out = new int[node.depth];
+        for (Node n = node; n.parent != null; n = n.parent) System.arraycopy(n.edge, 0, out, n.depth - n.edge.length, n.edge.length);
+        return out;
+    }
+
     /** Nodes in the tree, for tests and metrics. */
     public int nodes() {
         return count(root) - 1;
@@ -327,7 +373,8 @@ public final class PrefixTree {
         final long created;
         long lastUse;
         long hits;
-        boolean resident;
+        /** Sequences holding this node's cells (for a replay without sequences: 1 while resident). */
+        int holders;
         boolean everShared;
         Object checkpoint;
         long checkpointBytes;

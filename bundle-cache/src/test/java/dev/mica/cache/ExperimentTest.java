@@ -43,14 +43,6 @@ class ExperimentTest {
     }
 
     @Test
-    void conversationKeysComeFromTheIdOrTheFirstMessages() {
-        assertEquals("id:c1", Experiment.conversationKey("c1", List.of("x")));
-        String k = Experiment.conversationKey(null, List.of("system prompt", "first question"));
-        assertEquals(k, Experiment.conversationKey("", List.of("system prompt", "first question", "a later turn")));
-        assertNotEquals(k, Experiment.conversationKey(null, List.of("system prompt", "another question")));
-    }
-
-    @Test
     void unknownPoliciesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new Experiment(List.of(new ExperimentArm("x", "nope", 1)), POLICIES::get, 10, 10, 1, System::nanoTime));
         assertThrows(IllegalArgumentException.class, () -> new ExperimentArm("x", "lru", 0));

@@ -1,6 +1,7 @@
 package dev.mica.engine;
 
 import dev.mica.api.backend.Backend;
+import dev.mica.api.cache.PrefixCache;
 import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.BackendStatus;
 import dev.mica.api.backend.Constraint;
@@ -22,6 +23,7 @@ import dev.mica.api.inference.GenerationEvent.Done;
 import dev.mica.api.inference.GenerationEvent.DoneReason;
 import dev.mica.api.inference.Inference;
 import dev.mica.api.inference.InferenceException;
+import dev.mica.api.inference.Message;
 import dev.mica.api.inference.InferenceException.Kind;
 import dev.mica.api.inference.Metrics;
 import dev.mica.api.inference.ModelDetails;
@@ -108,6 +110,12 @@ public final class InferenceEngine implements Inference {
     private volatile int defaultThreads;
     private volatile int numParallel;
     private volatile int maxQueue;
+    /**
+     * The prefix cache bundle's service, when one is installed: contexts created after it arrives
+     * place their prompts through it; those before keep the engine's own placement until re-created.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PrefixCache prefixCache;
     private final BundleContext context;
 
     @Activate
@@ -201,7 +209,7 @@ public final class InferenceEngine implements Inference {
         if (nothingToDo) return loadOnly(d, keep, opts, sink);
         long t0 = System.nanoTime();
         Acquired a = acquire(d, keep, opts);
-        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), List.of(), true);
+        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), List.of(), true, null);
         return start(a, keep, opts, sink, t0, request, think -> prompts.generate(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer(), think));
     }
 
@@ -214,12 +222,17 @@ public final class InferenceEngine implements Inference {
         if (r.messages().isEmpty()) return loadOnly(d, keep, opts, sink);
         long t0 = System.nanoTime();
         Acquired a = acquire(d, keep, opts);
-        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), r.tools(), false);
+        String conversation = ConversationKey.of(r.conversationId(), r.messages().stream().map(Message::content).toList());
+        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), r.tools(), false, conversation);
         return start(a, keep, opts, sink, t0, request, think -> prompts.chat(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer(), think));
     }
 
-    /** What shapes a generation besides its prompt and options. */
-    private record Request(OutputFormat format, Think think, boolean logprobs, int topLogprobs, List<Map<String, Object>> tools, boolean withContext) {}
+    /**
+     * What shapes a generation besides its prompt and options; {@code conversation} is its key for
+     * the prefix cache's experiments (null: taken from the prompt's first tokens).
+     */
+    private record Request(OutputFormat format, Think think, boolean logprobs, int topLogprobs, List<Map<String, Object>> tools, boolean withContext,
+                           String conversation) {}
 
     @FunctionalInterface
     private interface Renderer {
@@ -265,7 +278,8 @@ public final class InferenceEngine implements Inference {
             List<String> stops = opts.stop();
             Supplier<TokenOutput> output = () -> new TokenOutput(stops, parse ? new OutputParser(prompt.format(), prompt.opensThinking(), decoder) : null,
                     keepThinking, sink);
-            Sequence sequence = new Sequence(new Sequence.Plan(prompt.tokens(), opts, ctxLen, constraint, output, req.topLogprobs(), req.logprobs(),
+            String conversation = req.conversation() != null ? req.conversation() : ConversationKey.ofTokens(prompt.tokens());
+            Sequence sequence = new Sequence(new Sequence.Plan(prompt.tokens(), conversation, prompt.boundaries(), opts, ctxLen, constraint, output, req.topLogprobs(), req.logprobs(),
                     req.withContext(), a.loadNanos, t0, () -> release(runner, keep)));
             runner.scheduler.submit(sequence, new Scheduler.Shape(ctxLen, Math.min(opts.numBatch(), ctxLen), opts.numThread()), sink);
             return sequence;
@@ -348,7 +362,7 @@ public final class InferenceEngine implements Inference {
                 } catch (BackendException e) {
                     throw new InferenceException(Kind.INTERNAL, "loading " + d.name() + " on " + target.id() + " failed: " + e.getMessage(), e);
                 }
-                ModelRunner fresh = new ModelRunner(d, target, loaded, System.nanoTime() - t0, keep, numParallel, queued, maxQueue);
+                ModelRunner fresh = new ModelRunner(d, target, loaded, System.nanoTime() - t0, keep, numParallel, queued, maxQueue, () -> prefixCache);
                 fresh.enter();
                 runners.put(key, fresh);
                 retireOthers(d.name(), fresh);

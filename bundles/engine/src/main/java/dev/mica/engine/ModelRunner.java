@@ -2,11 +2,13 @@ package dev.mica.engine;
 
 import dev.mica.api.backend.Backend;
 import dev.mica.api.backend.LoadedModel;
+import dev.mica.api.cache.PrefixCache;
 import dev.mica.api.model.ModelDescriptor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * One model loaded on one backend, with the {@link Scheduler} that decodes its requests. Requests
@@ -29,12 +31,12 @@ final class ModelRunner {
 
     /** @param queued requests waiting over all models (the engine's bounded queue) */
     ModelRunner(ModelDescriptor model, Backend backend, LoadedModel loaded, long loadNanos, Duration keepAlive,
-                int parallel, AtomicInteger queued, int maxQueue) {
+                int parallel, AtomicInteger queued, int maxQueue, Supplier<PrefixCache> prefixCache) {
         this.model = model;
         this.backend = backend;
         this.loaded = loaded;
         this.loadNanos = loadNanos;
-        this.scheduler = new Scheduler(loaded, backend.id(), model.name(), parallel, queued, maxQueue);
+        this.scheduler = new Scheduler(loaded, backend.id(), model.name(), parallel, queued, maxQueue, prefixCache);
         keepAlive(keepAlive);
     }
 

@@ -41,7 +41,11 @@ final class Prompts {
      * A prompt ready to decode: its tokens, and how to read the answer: the chat format of the
      * template it went through, and whether the template left a think block open for the answer.
      */
-    record Rendered(int[] tokens, ChatFormat format, boolean opensThinking) {
+    record Rendered(int[] tokens, ChatFormat format, boolean opensThinking, int[] boundaries) {
+        Rendered(int[] tokens, ChatFormat format, boolean opensThinking) {
+            this(tokens, format, opensThinking, new int[0]);
+        }
+
         static Rendered plain(int[] tokens) {
             return new Rendered(tokens, ChatFormat.PLAIN, false);
         }
@@ -115,7 +119,28 @@ final class Prompts {
         }
         String text = render(template, messages, r.tools(), info, tok, think, null);
         ChatFormat format = ChatFormat.of(template);
-        return new Rendered(encode(tok, text, true), format, opensThinking(format, text));
+        int[] tokens = encode(tok, text, true);
+        return new Rendered(tokens, format, opensThinking(format, text), systemBoundary(template, messages, r.tools(), info, tok, think, tokens));
+    }
+
+    /**
+     * Where the system prompt ends in the rendered tokens: the one place every conversation that
+     * shares it can resume from, so the prefix cache keeps a checkpoint there (hybrid models cannot
+     * resume anywhere else they did not save). Found by rendering the system message alone: the
+     * tokens both renderings share.
+     */
+    private int[] systemBoundary(String template, List<Message> messages, List<Map<String, Object>> tools, ModelInfo info, Tokenizer tok,
+                                 Think think, int[] tokens) {
+        if (messages.size() < 2 || !"system".equals(messages.getFirst().role())) return new int[0];
+        try {
+            int[] alone = encode(tok, render(template, messages.subList(0, 1), tools, info, tok, think, null), true);
+            int n = 0;
+            int max = Math.min(alone.length, tokens.length - 1);
+            while (n < max && alone[n] == tokens[n]) n++;
+            return n > 0 ? new int[] {n} : new int[0];
+        } catch (InferenceException | RuntimeException e) {
+            return new int[0]; // a template that wants a user turn: no boundary, nothing lost
+        }
     }
 
     private static InferenceException noInsert(ModelDescriptor d) {

@@ -6,6 +6,8 @@ import dev.mica.api.backend.ContextOptions;
 import dev.mica.api.backend.DecodeResult;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadedModel;
+import dev.mica.api.cache.ContextCache;
+import dev.mica.api.cache.PrefixCache;
 import dev.mica.api.inference.GenerationEvent.Done;
 import dev.mica.api.inference.GenerationEvent.DoneReason;
 import dev.mica.api.inference.Inference.EventSink;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Continuous batching for one loaded model: up to {@code parallel} sequences share one context
@@ -44,6 +47,8 @@ final class Scheduler {
 
     private final LoadedModel model;
     private final String backendId;
+    private final String name;
+    private final Supplier<PrefixCache> prefixCache;
     private final int parallel;
     private final AtomicInteger queued;
     private final int maxQueue;
@@ -54,7 +59,8 @@ final class Scheduler {
     private volatile boolean stopping;
     private volatile InferenceContext ctx;
     private Shape shape;
-    private SequenceSlots slots;
+    /** Places prompts in the context's sequences: the prefix cache bundle's, else the engine's own. */
+    private ContextCache cache;
     private Batch batch;
     /** Per step, reused so the loop allocates nothing: the entries in the batch, their token counts, those that end. */
     private final List<Entry> inBatch = new ArrayList<>();
@@ -65,9 +71,11 @@ final class Scheduler {
     /**
      * @param queued requests waiting over all models, shared with the other schedulers
      */
-    Scheduler(LoadedModel model, String backendId, String name, int parallel, AtomicInteger queued, int maxQueue) {
+    Scheduler(LoadedModel model, String backendId, String name, int parallel, AtomicInteger queued, int maxQueue, Supplier<PrefixCache> prefixCache) {
         this.model = model;
         this.backendId = backendId;
+        this.name = name;
+        this.prefixCache = prefixCache;
         this.parallel = parallel;
         this.queued = queued;
         this.maxQueue = maxQueue;
@@ -202,7 +210,7 @@ final class Scheduler {
                 if (!next.sequence().cancelled()) {
                     boolean sameShape = next.shape().equals(shape) && ctx != null;
                     if (!sameShape && !active.isEmpty()) return; // the head waits for the running ones to finish
-                    if (sameShape && !slots.anyFree()) return;
+                    if (sameShape && !cache.anyFree()) return;
                 }
                 waiting.poll();
                 queued.decrementAndGet();
@@ -219,11 +227,18 @@ final class Scheduler {
                         "cannot create a context for the request: " + e.getMessage(), e));
                 continue;
             }
-            SequenceSlots.Assignment a = slots.assign(s.plan.prompt(), ctx.memory());
+            ContextCache.Placement placement;
             try {
-                s.start(ctx, a.sequence(), a.reused());
+                placement = cache.place(new ContextCache.Request(s.plan.prompt(), s.plan.conversation(), s.plan.boundaries()));
             } catch (BackendException | RuntimeException e) {
-                slots.discard(a.sequence(), ctx.memory());
+                LOG.log(Level.WARNING, "the prefix cache could not place a prompt", e);
+                fail(next, new InferenceException(Kind.INTERNAL, "cannot restore the cached prefix: " + e.getMessage(), e));
+                continue;
+            }
+            try {
+                s.start(ctx, placement);
+            } catch (BackendException | RuntimeException e) {
+                cache.discard(placement);
                 // the sampler is where a backend refuses what it cannot do, such as a grammar
                 fail(next, new InferenceException(s.plan.constraint() != null ? Kind.INVALID_REQUEST : Kind.INTERNAL,
                         (s.plan.constraint() != null ? "the backend cannot apply the output format: " : "") + e.getMessage(), e));
@@ -239,16 +254,41 @@ final class Scheduler {
      * A context of {@code parallel} sequences of {@code contextLength} tokens each, in one unified
      * KV memory: a prefix cache can then share a prefix between sequences by a partial copy. (One
      * stream per sequence, as llama.cpp's server makes by default, decoded eight streams about 20%
-     * slower here: bench/parallel-bench.sh, 1B model, 2 threads.)
+     * slower here: bench/parallel-bench.sh, 1B model, 2 threads.) The prefix cache adds the
+     * sequences and cells it keeps prefixes in, so they never take room from a running request.
      */
     private void recreate(Shape s) throws BackendException {
         closeContext();
+        PrefixCache prefixes = prefixCache.get();
+        int parking = prefixes == null ? 0 : prefixes.parkingSequences(parallel, true);
+        int cacheCells = prefixes == null ? 0 : prefixes.residentCells(parallel, s.contextLength());
+        InferenceContext c = newContext(s, parking, cacheCells);
+        if (parking > 0 && !c.memory().supportsPartialRemoval()) {
+            // a recurrent state per extra sequence buys nothing where a tail cannot be dropped
+            int fewer = prefixes.parkingSequences(parallel, false);
+            if (fewer != parking) {
+                c.close();
+                parking = fewer;
+                c = newContext(s, parking, cacheCells);
+            }
+        }
+        ContextCache placing = null;
+        if (prefixes != null) {
+            try {
+                placing = prefixes.open(new PrefixCache.Spec(name, c.memory(), parallel, parking, s.contextLength(), cacheCells, 0));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "the prefix cache failed to open for " + name + "; sequences keep only their own turns", e);
+            }
+        }
+        cache = placing != null ? placing : new SequenceSlots(parallel, c.memory());
         shape = s;
-        InferenceContext c = model.newContext(new ContextOptions(s.contextLength() * parallel, parallel,
-                Math.min(s.batchSize(), s.contextLength() * parallel), s.threads(), false, true));
-        slots = new SequenceSlots(parallel);
         batch = new Batch(c.batchCapacity());
         ctx = c;
+    }
+
+    private InferenceContext newContext(Shape s, int parking, int cacheCells) throws BackendException {
+        int cells = s.contextLength() * parallel + cacheCells;
+        return model.newContext(new ContextOptions(cells, parallel + parking, Math.min(s.batchSize(), cells), s.threads(), false, true));
     }
 
     /** One batch: a token for each generating sequence, prompt chunks for the prefilling ones, a decode, then sampling. */
@@ -271,7 +311,7 @@ final class Scheduler {
             Sequence s = active.get(i).sequence();
             if (!s.prefilling()) continue;
             int from = s.prefillPosition();
-            int end = Math.min(s.promptLength(), from + batch.capacity() - batch.size());
+            int end = Math.min(s.prefillLimit(), from + batch.capacity() - batch.size());
             for (int pos = from; pos < end; pos++) {
                 int row = batch.add(s.prompt(pos), pos, s.slot, pos == s.promptLength() - 1);
                 if (pos == s.promptLength() - 1) s.row = row;
@@ -303,7 +343,10 @@ final class Scheduler {
             return;
         }
         for (int i = 0; i < active.size(); i++) {
-            if (added[i] > 0) active.get(i).sequence().decoded(added[i]);
+            if (added[i] == 0) continue;
+            Sequence s = active.get(i).sequence();
+            s.decoded(added[i]);
+            if (s.prefilling() && s.atCheckpoint()) cache.checkpoint(s.placement, s.tokens(), s.length());
         }
         finished.clear();
         reasons.clear();
@@ -338,8 +381,10 @@ final class Scheduler {
             active.remove(e);
         }
         Sequence s = e.sequence();
-        if (keep) slots.release(s.slot, s.tokens(), s.length());
-        else if (ctx != null) slots.discard(s.slot, ctx.memory());
+        if (ctx != null && s.placement != null) {
+            if (keep) cache.finished(s.placement, s.tokens(), s.length(), s.timeToFirstToken());
+            else cache.discard(s.placement);
+        }
         end(e, reason);
     }
 
@@ -367,7 +412,7 @@ final class Scheduler {
         synchronized (lock) {
             active.remove(e);
         }
-        if (ctx != null && e.sequence().slot >= 0) slots.discard(e.sequence().slot, ctx.memory());
+        if (ctx != null && e.sequence().placement != null) cache.discard(e.sequence().placement);
         fail(e, error);
     }
 
@@ -405,6 +450,14 @@ final class Scheduler {
         InferenceContext c = ctx;
         ctx = null;
         shape = null;
+        if (cache != null) {
+            try {
+                cache.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "closing the prefix cache failed", e);
+            }
+            cache = null;
+        }
         if (c != null) c.close();
     }
 

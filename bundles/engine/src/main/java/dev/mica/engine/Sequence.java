@@ -1,6 +1,7 @@
 package dev.mica.engine;
 
 import dev.mica.api.backend.BackendException;
+import dev.mica.api.cache.ContextCache;
 import dev.mica.api.backend.Constraint;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.Sampler;
@@ -28,6 +29,8 @@ final class Sequence implements Generation {
      */
     record Plan(
             int[] prompt,
+            String conversation,
+            int[] boundaries,
             RequestOptions options,
             int contextLength,
             Constraint constraint,
@@ -49,6 +52,10 @@ final class Sequence implements Generation {
     /** The last token sampled, not decoded yet (it goes into the next batch); -1 before the first. */
     private int pending = -1;
     int slot = -1;
+    /** Where the prefix cache put it; null until admitted. */
+    ContextCache.Placement placement;
+    /** The next of the placement's checkpoints still ahead. */
+    private int checkpoint;
     private int reused;
     private int generated;
     private Sampler sampler;
@@ -90,10 +97,13 @@ final class Sequence implements Generation {
      * Takes its sequence, of which the first {@code reused} prompt tokens are already in memory,
      * and builds its sampler; the recent prompt tokens feed the repetition penalties.
      */
-    void start(InferenceContext ctx, int slot, int reused) throws BackendException {
-        this.slot = slot;
-        this.reused = reused;
+    void start(InferenceContext ctx, ContextCache.Placement placement) throws BackendException {
+        this.placement = placement;
+        this.slot = placement.sequence();
+        this.reused = placement.reused();
         this.length = reused;
+        int[] at = placement.checkpoints();
+        while (checkpoint < at.length && at[checkpoint] <= length) checkpoint++;
         this.admittedAt = System.nanoTime();
         this.sampler = ctx.sampler(plan.options().sampling(), plan.constraint());
         int[] prompt = plan.prompt();
@@ -110,6 +120,28 @@ final class Sequence implements Generation {
     /** The next prompt position to decode while prefilling. */
     int prefillPosition() {
         return length;
+    }
+
+    /**
+     * Where the current prompt chunk must end so that the cache can take a checkpoint there;
+     * the prompt's length when no checkpoint is ahead.
+     */
+    int prefillLimit() {
+        int[] at = placement.checkpoints();
+        return checkpoint < at.length && at[checkpoint] < promptLength() ? at[checkpoint] : promptLength();
+    }
+
+    /** True once, when the prefill has just reached a checkpoint; moves on to the next. */
+    boolean atCheckpoint() {
+        int[] at = placement.checkpoints();
+        if (checkpoint >= at.length || length != at[checkpoint] || length >= promptLength()) return false;
+        checkpoint++;
+        return true;
+    }
+
+    /** Nanoseconds from the request to its first token; 0 before it. */
+    long timeToFirstToken() {
+        return firstTokenAt == 0 ? 0 : firstTokenAt - plan.startNanos();
     }
 
     int prompt(int position) {

@@ -1,47 +1,37 @@
 package dev.mica.engine;
 
 import dev.mica.api.backend.SequenceMemory;
+import dev.mica.api.cache.ContextCache;
 import java.util.Arrays;
 
 /**
- * The sequences of one inference context: which are decoding, and which tokens each holds in the
- * KV memory. The one place that knows what the memory holds; a prefix cache (issue 5) replaces
- * {@link #assign} and {@link #release} with its own placement through the same
- * {@link SequenceMemory} operations.
- *
- * <p>A finished sequence keeps its tokens: the next prompt that starts the same way (the next turn
- * of a conversation) is given that sequence and computes only what is new. Used by the scheduler
- * thread only.
+ * The engine's own placement, used when no prefix cache bundle is installed: each sequence keeps
+ * what it held when its request ended, and the next prompt that starts the same way (the next turn
+ * of a conversation) is given that sequence and computes only what is new. Nothing is copied
+ * between sequences and nothing is kept outside them. Used by the scheduler thread only.
  */
-final class SequenceSlots {
+final class SequenceSlots implements ContextCache {
+    private static final int[] NONE = new int[0];
+    private final SequenceMemory memory;
     private final int[][] held;
     private final boolean[] busy;
     private final long[] lastUsed;
     private long clock;
 
-    SequenceSlots(int sequences) {
+    SequenceSlots(int sequences, SequenceMemory memory) {
+        this.memory = memory;
         held = new int[sequences][];
-        Arrays.fill(held, new int[0]);
+        Arrays.fill(held, NONE);
         busy = new boolean[sequences];
         lastUsed = new long[sequences];
     }
 
-    /** A sequence given to a prompt, and how many of the prompt's first tokens it already holds. */
-    record Assignment(int sequence, int reused) {}
-
-    boolean anyFree() {
+    @Override
+    public boolean anyFree() {
         for (boolean b : busy) {
             if (!b) return true;
         }
         return false;
-    }
-
-    int busyCount() {
-        int n = 0;
-        for (boolean b : busy) {
-            if (b) n++;
-        }
-        return n;
     }
 
     /**
@@ -55,7 +45,9 @@ final class SequenceSlots {
      * shared opening; else the longest prefix, the least recently used on a tie. Call only when
      * {@link #anyFree()}.
      */
-    Assignment assign(int[] prompt, SequenceMemory memory) {
+    @Override
+    public Placement place(Request request) {
+        int[] prompt = request.prompt();
         int continuing = -1;
         int empty = -1;
         int longest = -1;
@@ -83,33 +75,31 @@ final class SequenceSlots {
         held[best] = Arrays.copyOf(prompt, reused);
         busy[best] = true;
         lastUsed[best] = ++clock;
-        return new Assignment(best, reused);
+        return new Placement(best, reused, NONE, null);
     }
 
-    /** A sequence is done; it keeps its first {@code length} tokens for a later prompt. */
-    void release(int sequence, int[] tokens, int length) {
+    /** No snapshots here: a sequence keeps only what it holds. */
+    @Override
+    public void checkpoint(Placement placement, int[] tokens, int length) {}
+
+    @Override
+    public void finished(Placement placement, int[] tokens, int length, long timeToFirstTokenNanos) {
+        int sequence = placement.sequence();
         held[sequence] = Arrays.copyOf(tokens, length);
         busy[sequence] = false;
         lastUsed[sequence] = ++clock;
     }
 
-    /** A sequence is done and its memory can no longer be trusted (an aborted or failed decode): empty it. */
-    void discard(int sequence, SequenceMemory memory) {
+    @Override
+    public void discard(Placement placement) {
+        int sequence = placement.sequence();
         memory.removeRange(sequence, 0, -1);
-        held[sequence] = new int[0];
+        held[sequence] = NONE;
         busy[sequence] = false;
     }
 
-    /** The context was re-created: no sequence holds anything. */
-    void reset() {
-        Arrays.fill(held, new int[0]);
-        Arrays.fill(busy, false);
-    }
-
-    /** Tokens a sequence holds, for tests and status. */
-    int[] held(int sequence) {
-        return held[sequence];
-    }
+    @Override
+    public void close() {}
 
     private static int commonPrefix(int[] cached, int[] prompt) {
         int max = Math.min(cached.length, prompt.length - 1);

@@ -1,9 +1,11 @@
 package dev.mica.http;
 
+import dev.mica.api.cache.PrefixCache;
 import dev.mica.api.inference.Inference;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.util.Hashtable;
+import java.util.List;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.Version;
@@ -11,6 +13,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The HTTP front end as a Declarative Services component: it starts once an {@link Inference}
@@ -30,13 +34,19 @@ public final class HttpComponent {
 
     private final MicaHttpServer server;
     private final ServiceRegistration<URI> registration;
+    /** The prefix cache bundle's service, for its experiment report; it may come and go. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PrefixCache prefixCache;
 
     @Activate
     public HttpComponent(@Reference Inference inference, BundleContext context) {
         String version = context.getBundle().getHeaders().get("Mica-Version");
         if (version == null) version = displayVersion(context.getBundle().getVersion());
         HttpSettings settings = HttpSettings.from(context::getProperty, version);
-        this.server = new MicaHttpServer(settings, inference, () -> OsgiBundles.of(context));
+        this.server = new MicaHttpServer(settings, inference, () -> OsgiBundles.of(context), () -> {
+            PrefixCache cache = prefixCache;
+            return cache == null ? List.of() : cache.report();
+        });
         URI uri;
         try {
             uri = server.start();

@@ -1,26 +1,30 @@
 package dev.mica.http;
 
+import dev.mica.api.cache.PrefixCache;
 import dev.mica.api.inference.Inference;
 import dev.mica.api.inference.QueueStatus;
 import dev.mica.api.inference.RunningModel;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /metrics} in Prometheus' text format: the front end's request counters and
  * latencies ({@link ServerMetrics}), and the engine's state read at scrape time: requests waiting,
- * sequences decoding, and the models loaded.
+ * sequences decoding, the models loaded, and the prefix cache's arms.
  */
 final class MetricsRoutes implements ApiRoutes {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Inference inference;
     private final ServerMetrics metrics;
+    private final Supplier<List<PrefixCache.ArmReport>> cache;
 
-    MetricsRoutes(Inference inference, ServerMetrics metrics) {
+    MetricsRoutes(Inference inference, ServerMetrics metrics, Supplier<List<PrefixCache.ArmReport>> cache) {
         this.inference = inference;
         this.metrics = metrics;
+        this.cache = cache;
     }
 
     @Override
@@ -39,7 +43,7 @@ final class MetricsRoutes implements ApiRoutes {
     }
 
     private void scrape(Context ctx) {
-        ctx.contentType(CONTENT_TYPE).result(metrics.render(gauges(inference.queue(), inference.running())));
+        ctx.contentType(CONTENT_TYPE).result(metrics.render(gauges(inference.queue(), inference.running()) + CacheRoutes.metrics(cache.get())));
     }
 
     static String gauges(QueueStatus q, List<RunningModel> running) {

@@ -1,5 +1,6 @@
 package dev.mica.http;
 
+import dev.mica.api.cache.PrefixCache;
 import dev.mica.api.inference.Inference;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -36,6 +37,11 @@ final class MicaHttpServer implements AutoCloseable {
     private volatile URI uri;
 
     MicaHttpServer(HttpSettings settings, Inference inference, Supplier<List<BundleReport>> bundles) {
+        this(settings, inference, bundles, List::of);
+    }
+
+    /** @param cache the prefix cache's arms, read at each request (empty without a cache bundle) */
+    MicaHttpServer(HttpSettings settings, Inference inference, Supplier<List<BundleReport>> bundles, Supplier<List<PrefixCache.ArmReport>> cache) {
         this.settings = settings;
         this.access = new AccessControl(settings);
         Json json = new Json(settings.maxBody());
@@ -44,7 +50,8 @@ final class MicaHttpServer implements AutoCloseable {
         this.apis = List.of(
                 new AnthropicRoutes(inference, json, generations),
                 new OpenAiRoutes(inference, json, generations),
-                new MetricsRoutes(inference, metrics),
+                new MetricsRoutes(inference, metrics, cache),
+                new CacheRoutes(json, cache),
                 new StatusRoutes(inference, json, bundles, settings.version(), () -> String.valueOf(uri)),
                 new PullRoutes(inference, json),
                 new OllamaRoutes(inference, json, generations, settings.version()));

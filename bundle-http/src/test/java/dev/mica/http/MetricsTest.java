@@ -37,6 +37,8 @@ class MetricsTest extends ServerFixture {
         assertEquals(0.0, samples.get("mica_queue_waiting_requests"));
         assertEquals(2.0, samples.get("mica_models_loaded"), "the scripted engine reports two running models");
         assertEquals(256.0, samples.get("mica_model_context_length_tokens{model=\"stories:latest\",backend=\"java\"}"));
+        assertEquals(700.0, samples.get("mica_cache_reused_tokens_total{arm=\"test\",policy=\"lru-branch\"}"));
+        assertEquals(0.12, samples.get("mica_cache_ttft_p50_seconds{arm=\"control\",policy=\"lru\"}"), 1e-9);
         double inf = samples.get("mica_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/generate\",le=\"+Inf\"}");
         assertEquals(3.0, inf, "buckets are cumulative up to +Inf = count");
     }

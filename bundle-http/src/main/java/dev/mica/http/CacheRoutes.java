@@ -1,0 +1,91 @@
+package dev.mica.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mica.api.cache.PrefixCache.ArmReport;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The prefix cache's experiment: {@code GET /api/mica/cache} in JSON (each arm's counters and its
+ * difference in hit ratio from the control arm, with a 95% interval), and the same counters as
+ * Prometheus series for {@code /metrics}. Empty arms when no cache bundle is installed.
+ */
+final class CacheRoutes implements ApiRoutes {
+    private final Json json;
+    private final Supplier<List<ArmReport>> report;
+
+    CacheRoutes(Json json, Supplier<List<ArmReport>> report) {
+        this.json = json;
+        this.report = report;
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.get("/api/mica/cache", this::cache);
+    }
+
+    @Override
+    public boolean owns(String path) {
+        return false; // errors here read like Ollama's, the API this path sits beside
+    }
+
+    @Override
+    public void writeError(Context ctx, ApiError error) {
+        throw new UnsupportedOperationException("CacheRoutes owns no path");
+    }
+
+    private void cache(Context ctx) {
+        ObjectNode o = json.object();
+        ArrayNode arms = o.putArray("arms");
+        for (ArmReport a : report.get()) {
+            ObjectNode arm = arms.addObject();
+            arm.put("arm", a.arm());
+            arm.put("policy", a.policy());
+            arm.put("weight", a.weight());
+            arm.put("requests", a.requests());
+            arm.put("prompt_tokens", a.promptTokens());
+            arm.put("reused_tokens", a.reusedTokens());
+            arm.put("prefill_tokens_saved", a.reusedTokens());
+            arm.put("hit_rate", a.hitRate());
+            arm.put("ttft_p50_ms", a.ttftP50Millis());
+            arm.put("ttft_p95_ms", a.ttftP95Millis());
+            arm.put("evictions", a.evictions());
+            arm.put("resident_cells", a.residentCells());
+            arm.put("host_bytes", a.hostBytes());
+            ObjectNode d = arm.putObject("hit_ratio_difference");
+            d.put("estimate", a.difference());
+            // JSON has no infinity: an interval not known yet is null
+            if (Double.isFinite(a.differenceLow())) d.put("low", a.differenceLow()); else d.putNull("low");
+            if (Double.isFinite(a.differenceHigh())) d.put("high", a.differenceHigh()); else d.putNull("high");
+        }
+        ctx.json(o);
+    }
+
+    /** The arms' counters in Prometheus' text format, one series per arm. */
+    static String metrics(List<ArmReport> arms) {
+        if (arms.isEmpty()) return "";
+        StringBuilder out = new StringBuilder();
+        series(out, arms, "mica_cache_requests_total", "counter", "Requests placed by the prefix cache, per experiment arm.", ArmReport::requests);
+        series(out, arms, "mica_cache_prompt_tokens_total", "counter", "Prompt tokens of those requests.", ArmReport::promptTokens);
+        series(out, arms, "mica_cache_reused_tokens_total", "counter", "Prompt tokens served from the cache: prefill saved.", ArmReport::reusedTokens);
+        series(out, arms, "mica_cache_hit_ratio", "gauge", "Reused over prompt tokens.", ArmReport::hitRate);
+        series(out, arms, "mica_cache_ttft_p50_seconds", "gauge", "Median time to first token.", a -> a.ttftP50Millis() / 1e3);
+        series(out, arms, "mica_cache_ttft_p95_seconds", "gauge", "95th percentile time to first token.", a -> a.ttftP95Millis() / 1e3);
+        series(out, arms, "mica_cache_evictions_total", "counter", "Entries the arm's policy evicted, in the contexts open now.", ArmReport::evictions);
+        series(out, arms, "mica_cache_resident_cells", "gauge", "KV cells the arm's prefixes hold.", ArmReport::residentCells);
+        series(out, arms, "mica_cache_host_bytes", "gauge", "Bytes of the arm's checkpoints in host memory.", ArmReport::hostBytes);
+        return out.toString();
+    }
+
+    private static void series(StringBuilder out, List<ArmReport> arms, String name, String type, String help,
+                               java.util.function.ToDoubleFunction<ArmReport> value) {
+        ServerMetrics.header(out, name, type, help);
+        for (ArmReport a : arms) {
+            ServerMetrics.sample(out, name, "arm=\"" + ServerMetrics.escape(a.arm()) + "\",policy=\"" + ServerMetrics.escape(a.policy()) + "\"",
+                    value.applyAsDouble(a));
+        }
+    }
+}

@@ -133,28 +133,35 @@ final class ContextPlacement implements ContextCache {
     }
 
     /**
-     * Empties what the slot holds beyond the prompt's start: parked first when nobody else holds
-     * it, so another conversation can still find it. Returns the tokens the slot still serves.
+     * Empties what the slot holds beyond the prompt's start. Unless another sequence holds it too,
+     * it is kept first: parked in a free parking sequence (attention models), else saved as a
+     * checkpoint in host memory, so the conversation it belongs to can still go on from where it
+     * ended. Returns the tokens the slot still serves.
      */
     private int makeRoom(int slot, int[] prompt, int limit, Experiment.Arm arm) {
         int[] had = held[slot];
         int keep = usable(slot, prompt, limit, arm);
         if (keep == had.length) return keep;
-        if (partial) park(slot, keep);
-        if (held[slot].length > keep && !(partial && memory.removeRange(slot, keep, -1))) {
+        if (!heldElsewhere(slot) && !(partial && park(slot))) spill(slot);
+        if (!(partial && memory.removeRange(slot, keep, -1))) {
             empty(slot);
             return 0;
         }
-        if (held[slot].length > keep) truncate(slot, keep);
+        truncate(slot, keep);
         return keep;
     }
 
-    /** Copies the slot's holdings to a free parking sequence unless another sequence holds them all already. */
-    private void park(int slot, int keep) {
+    private boolean heldElsewhere(int slot) {
         int[] had = held[slot];
         for (int s = 0; s < held.length; s++) {
-            if (s != slot && commonPrefix(held[s], had, had.length) == had.length) return;
+            if (s != slot && commonPrefix(held[s], had, had.length) == had.length) return true;
         }
+        return false;
+    }
+
+    /** Copies the slot's holdings to a free parking sequence; false when none is free. */
+    private boolean park(int slot) {
+        int[] had = held[slot];
         for (int p = slots; p < held.length; p++) {
             if (held[p].length > 0) continue;
             memory.copy(slot, p, 0, -1);
@@ -162,9 +169,20 @@ final class ContextPlacement implements ContextCache {
             armOf[p] = armOf[slot];
             lastUsed[p] = lastUsed[slot];
             armOf[p].tree().hold(had, had.length);
-            return;
+            return true;
         }
-        // no parking sequence free: the tail goes, as it would without a cache
+        return false;
+    }
+
+    /** Saves the slot's whole state as a checkpoint at the end of what it holds (the host budget decides whether it stays). */
+    private void spill(int slot) {
+        int[] had = held[slot];
+        try {
+            Snapshot snapshot = memory.save(slot, Snapshot.Kind.FULL);
+            armOf[slot].tree().insertCheckpoint(had, had.length, snapshot.bytes(), snapshot);
+        } catch (BackendException | RuntimeException e) {
+            LOG.log(Level.WARNING, "saving " + had.length + " tokens to host memory failed; they will be computed again if needed", e);
+        }
     }
 
     /**
@@ -184,7 +202,7 @@ final class ContextPlacement implements ContextCache {
             }
         }
         PrefixTree.Match match = arm.tree().lookup(prompt, limit);
-        if (match.checkpointHandle() instanceof Snapshot snapshot && match.checkpointTokens() > best) {
+        if (match.checkpointHandle() instanceof Snapshot snapshot && match.checkpointTokens() > best && !duplicates(slot, arm, prompt, reused)) {
             if (memory.restore(slot, snapshot)) {
                 setHeld(slot, arm, Arrays.copyOf(prompt, snapshot.tokens()));
                 return snapshot.tokens();
@@ -199,6 +217,22 @@ final class ContextPlacement implements ContextCache {
         setHeld(slot, arm, Arrays.copyOf(prompt, best));
         lastUsed[source] = ++clock;
         return best;
+    }
+
+    /**
+     * Whether restoring a snapshot would put cells in memory that duplicate cells a sequence of
+     * this arm holds for the same tokens (a restore writes new cells; a copy shares them). The arm's
+     * tree counts a prefix once however many sequences hold it, so a duplicate would slip past the
+     * budget. Only attention models can hold a prefix without the whole of it; a recurrent
+     * model's sequences are bounded by the decoding sequences' own share.
+     */
+    private boolean duplicates(int slot, Experiment.Arm arm, int[] prompt, int reused) {
+        if (!partial) return false;
+        if (reused > 0) return true;
+        for (int s = 0; s < held.length; s++) {
+            if (s != slot && armOf[s] == arm && held[s].length > 0 && held[s][0] == prompt[0]) return true;
+        }
+        return false;
     }
 
     /** Positions to checkpoint at, past what is reused: only where a tail cannot be dropped. */
@@ -229,20 +263,21 @@ final class ContextPlacement implements ContextCache {
     public void finished(Placement placement, int[] tokens, int length, long timeToFirstTokenNanos) {
         int slot = placement.sequence();
         Experiment.Arm arm = armOf[slot];
-        closeLease(slot);
         busy[slot] = false;
         lastUsed[slot] = ++clock;
         arm.metrics().record(promptLength[slot], placement.reused(), timeToFirstTokenNanos);
+        // the tree must know what the slot holds before the lease goes, as closing it may evict
         setHeld(slot, arm, Arrays.copyOf(tokens, length));
+        closeLease(slot);
         arm.tree().trim();
     }
 
     @Override
     public void discard(Placement placement) {
         int slot = placement.sequence();
-        closeLease(slot);
         busy[slot] = false;
         empty(slot);
+        closeLease(slot);
     }
 
     @Override

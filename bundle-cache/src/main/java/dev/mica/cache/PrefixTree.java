@@ -146,7 +146,8 @@ public final class PrefixTree {
         node.checkpoint = handle;
         node.checkpointBytes = bytes;
         hostBytes += bytes;
-        enforce();
+        // only the host budget: a checkpoint is taken mid-request, when the resident state is in flux
+        enforceHost();
     }
 
     /** Holds the path of {@code tokens} against eviction until the lease is closed. */
@@ -214,6 +215,10 @@ public final class PrefixTree {
             evicted(victim, CacheEntry.Tier.RESIDENT, victim.edge.length, null);
             prune(victim);
         }
+        enforceHost();
+    }
+
+    private void enforceHost() {
         while (hostBytes > hostBudget) {
             Node victim = cheapest(candidatesHost(), CacheEntry.Tier.HOST);
             if (victim == null) break;

@@ -32,6 +32,13 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 @Component(service = PrefixCache.class, configurationPid = "dev.mica.cache")
 public final class PrefixCacheService implements PrefixCache {
     private static final System.Logger LOG = System.getLogger("mica.cache");
+    /**
+     * Plain LRU, as llama-server's slot cache. lru-branch keeps a prefix that two conversations
+     * shared over everything unshared, which wins against one-shot pollution but, once shared
+     * prefixes fill the budget, evicts every new conversation right after its first turn
+     * (bench/cache-bench.sh with fresh system prompts showed it): an arm to test, not a default.
+     */
+    static final String DEFAULT_POLICY = "lru";
 
     /** Settings of one configuration; a context keeps the ones it was opened with. */
     record Settings(List<ExperimentArm> arms, int parking, int residentCells, long hostBytes, int interval, int tail) {}
@@ -52,7 +59,7 @@ public final class PrefixCacheService implements PrefixCache {
     @Modified
     void configure(Map<String, Object> config) {
         Settings s = new Settings(
-                arms(setting(config, "experiment", ""), setting(config, "policy", "lru-branch")),
+                arms(setting(config, "experiment", ""), setting(config, "policy", DEFAULT_POLICY)),
                 Integer.parseInt(setting(config, "parking", "8")),
                 Integer.parseInt(setting(config, "resident_cells", "0")),
                 bytes(setting(config, "host_bytes", "1g")),

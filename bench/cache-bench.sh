@@ -9,13 +9,15 @@
 #   --threads N    compute threads (default: physical cores)
 #   --system N     system prompt tokens, about (default 2000)
 #   --rounds N     fresh system prompts, each asked cold then warm (default 5)
+#   --hybrid       measure a hybrid instead: a synthetic Qwen3.5 with Qwen3.5-0.8B's layer shapes in
+#                  Q8_0 (SyntheticModels --preset qwen35-0.8b), resumed through checkpoints
 #   --model FILE   a GGUF to measure (default: the synthetic Llama-3.2-1B-shaped Q4_K_M model of
-#                  bench/llama-bench.sh, attention only); run again with a hybrid model, e.g.
-#                  --model ../shared/models/tiny-qwen35.gguf
+#                  bench/llama-bench.sh, attention only)
 #   --cache DIR    llama.cpp build and models (default $MICA_BENCH_CACHE or ~/.cache/mica/bench)
 #
 # Steps:
-#   1. The model: bench/llama-bench.sh --only-build writes the synthetic one when --model is not given.
+#   1. The model: bench/llama-bench.sh --only-build writes the synthetic 1B one; --hybrid writes the
+#      synthetic Qwen3.5 with the gguf module's jar (reused when present).
 #   2. mica serve from distribution/target/mica on a free loopback port (GGML backend, one decoding
 #      sequence, num_ctx 4096), the model created, one warm-up request.
 #   3. bench/cache_client.py: per round a fresh system prompt, conversation A (cold) then B (warm),
@@ -27,7 +29,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 threads=$(lscpu -p=CORE,SOCKET 2>/dev/null | grep -v '^#' | sort -u | wc -l)
 [[ $threads -ge 1 ]] || threads=$(nproc)
-system=2000 rounds=5 model=
+system=2000 rounds=5 model= hybrid=
 cache=${MICA_BENCH_CACHE:-$HOME/.cache/mica/bench}
 
 while [[ $# -gt 0 ]]; do
@@ -35,6 +37,7 @@ while [[ $# -gt 0 ]]; do
         --threads) threads=$2; shift 2 ;;
         --system) system=$2; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
+        --hybrid) hybrid=1; shift ;;
         --model) model=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
         --cache) cache=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -50,6 +53,15 @@ if [[ -z ${JAVA_HOME:-} && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
 fi
 export GGML_NO_BACKTRACE=1
 
+if [[ -z $model && -n $hybrid ]]; then
+    mkdir -p "$cache/models"
+    model=$(cd "$cache" && pwd)/models/synthetic-qwen35-0.8b-q8_0.gguf
+    if [[ ! -f $model ]]; then
+        log "1. the synthetic Qwen3.5 hybrid (SyntheticModels --preset qwen35-0.8b)"
+        gguf=$(ls "$repo"/bundles/gguf/target/mica-gguf-*.jar | grep -v sources | head -1)
+        "$JAVA_HOME/bin/java" -cp "$gguf" dev.mica.gguf.SyntheticModels --preset qwen35-0.8b --type q8_0 --out "$model" >&2
+    fi
+fi
 if [[ -z $model ]]; then
     log "1. the synthetic 1B model (bench/llama-bench.sh --only-build)"
     "$repo/bench/llama-bench.sh" --only-build --cache "$cache" --quant Q4_K_M >&2

@@ -260,11 +260,16 @@ final class Scheduler {
     private void recreate(Shape s) throws BackendException {
         closeContext();
         PrefixCache prefixes = prefixCache.get();
-        int parking = prefixes == null ? 0 : prefixes.parkingSequences(parallel, true);
+        boolean attention = switch (model.info().memoryKind()) {
+            case ATTENTION, SLIDING_WINDOW -> true;
+            case RECURRENT, HYBRID -> false;
+        };
+        int parking = prefixes == null ? 0 : prefixes.parkingSequences(parallel, attention);
         int cacheCells = prefixes == null ? 0 : prefixes.residentCells(parallel, s.contextLength());
         InferenceContext c = newContext(s, parking, cacheCells);
         if (parking > 0 && !c.memory().supportsPartialRemoval()) {
-            // a recurrent state per extra sequence buys nothing where a tail cannot be dropped
+            // the model said attention, the memory says otherwise: a recurrent state per extra
+            // sequence buys nothing where a tail cannot be dropped
             int fewer = prefixes.parkingSequences(parallel, false);
             if (fewer != parking) {
                 c.close();

@@ -383,12 +383,16 @@ public final class SyntheticModels {
     }
 
     /** Uniform bound for a fan-in of n: keeps activations of order 1 through random layers. */
-    private static float scale(long fanIn) {
+    static float scale(long fanIn) {
         return (float) (1.0 / Math.sqrt(fanIn));
     }
 
     private static void addNorm(GgufWriter w, LlamaConfig c, String name, long n) {
-        long seed = mix(c.seed() ^ name.hashCode());
+        addNorm(w, c.seed(), name, n);
+    }
+
+    static void addNorm(GgufWriter w, long modelSeed, String name, long n) {
+        long seed = mix(modelSeed ^ name.hashCode());
         w.addTensor(name, GgmlType.F32, new long[] {n}, TensorData.rows((row, dst) -> {
             long s = mix(seed);
             for (int i = 0; i < dst.length; i++) {
@@ -399,7 +403,12 @@ public final class SyntheticModels {
     }
 
     private static void addWeight(GgufWriter w, LlamaConfig c, String name, GgmlType type, long[] shape, float bound) {
-        long seed = mix(c.seed() * 0x9E3779B97F4A7C15L ^ name.hashCode());
+        addWeight(w, c.seed(), name, type, shape, bound);
+    }
+
+    /** Uniform in ±bound, row by row from a seed of the model and the tensor's name. */
+    static void addWeight(GgufWriter w, long modelSeed, String name, GgmlType type, long[] shape, float bound) {
+        long seed = mix(modelSeed * 0x9E3779B97F4A7C15L ^ name.hashCode());
         float twice = 2 * bound;
         w.addTensor(name, type, shape, TensorData.rows((row, dst) -> {
             long s = mix(seed ^ row * 0xD1B54A32D192ED03L);
@@ -457,6 +466,7 @@ public final class SyntheticModels {
             o.put(k, val);
         }
         if (!o.containsKey("out")) throw new IllegalArgumentException("--out FILE is required\n" + USAGE);
+        if (o.getOrDefault("preset", "").startsWith("qwen35")) return SyntheticHybrid.run(o, out, err);
         LlamaConfig p = preset(o.getOrDefault("preset", "tiny"));
         VocabKind vk = o.containsKey("vocab") ? VocabKind.valueOf(o.get("vocab").toUpperCase(Locale.ROOT)) : p.vocab();
         LlamaConfig c = new LlamaConfig(p.name(), num(o, "n-embd", p.nEmbd()), num(o, "n-layer", p.nLayer()), num(o, "n-head", p.nHead()),
@@ -485,13 +495,14 @@ public final class SyntheticModels {
         return 0;
     }
 
-    private static int num(Map<String, String> o, String k, int dflt) {
+    static int num(Map<String, String> o, String k, int dflt) {
         return o.containsKey(k) ? Integer.parseInt(o.get(k)) : dflt;
     }
 
     private static final String USAGE = """
             usage: java -cp mica-gguf.jar dev.mica.gguf.SyntheticModels --out FILE [options]
               --preset tiny|tiny-bpe|llama-1b   shape preset (default tiny)
+              --preset qwen35-tiny|qwen35-0.8b  a Qwen3.5 hybrid (gated-delta layers, every fourth one attention)
               --type f32|f16|bf16|q8_0|q4_0      tensor type of the 2-D weights (default f16; norms stay f32)
               --seed N                           random seed (default 42)
               --n-embd N --n-layer N --n-head N --n-head-kv N --n-ff N --n-vocab N --ctx N --rope-theta X

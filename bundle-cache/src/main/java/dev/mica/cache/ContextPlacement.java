@@ -29,6 +29,8 @@ final class ContextPlacement implements ContextCache {
     private final SequenceMemory memory;
     private final Experiment experiment;
     private final Runnable onClose;
+    /** Where finished requests are recorded for replay; null when no trace is being recorded. */
+    private final java.util.function.Supplier<TraceRecorder> recorder;
     private final int slots;
     private final boolean partial;
     private final int interval;
@@ -40,10 +42,17 @@ final class ContextPlacement implements ContextCache {
     private final long[] lastUsed;
     private final PrefixTree.Lease[] leases;
     private final int[] promptLength;
+    private final String[] conversation;
     private long clock;
 
     ContextPlacement(SequenceMemory memory, int slots, int parking, Experiment experiment, int interval, int tail, Runnable onClose) {
+        this(memory, slots, parking, experiment, interval, tail, onClose, () -> null);
+    }
+
+    ContextPlacement(SequenceMemory memory, int slots, int parking, Experiment experiment, int interval, int tail, Runnable onClose,
+                     java.util.function.Supplier<TraceRecorder> recorder) {
         this.memory = memory;
+        this.recorder = recorder;
         this.slots = slots;
         this.experiment = experiment;
         this.interval = interval;
@@ -58,6 +67,7 @@ final class ContextPlacement implements ContextCache {
         lastUsed = new long[n];
         leases = new PrefixTree.Lease[slots];
         promptLength = new int[slots];
+        conversation = new String[slots];
         for (Experiment.Arm arm : experiment.arms()) arm.tree().onEviction(e -> evicted(arm, e));
     }
 
@@ -91,6 +101,7 @@ final class ContextPlacement implements ContextCache {
             armOf[slot] = arm;
             lastUsed[slot] = ++clock;
             promptLength[slot] = prompt.length;
+            conversation[slot] = request.conversation();
             leases[slot] = arm.tree().lease(prompt, reused);
             return new Placement(slot, reused, checkpoints(request, reused), arm.spec().name());
         } catch (BackendException | RuntimeException e) {
@@ -266,6 +277,8 @@ final class ContextPlacement implements ContextCache {
         busy[slot] = false;
         lastUsed[slot] = ++clock;
         arm.metrics().record(promptLength[slot], placement.reused(), timeToFirstTokenNanos);
+        TraceRecorder trace = recorder.get();
+        if (trace != null) trace.record(conversation[slot], tokens, length, promptLength[slot]);
         // the tree must know what the slot holds before the lease goes, as closing it may evict
         setHeld(slot, arm, Arrays.copyOf(tokens, length));
         closeLease(slot);

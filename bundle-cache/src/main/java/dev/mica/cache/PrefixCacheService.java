@@ -4,7 +4,9 @@ import dev.mica.api.cache.ContextCache;
 import dev.mica.api.cache.EvictionPolicy;
 import dev.mica.api.cache.ExperimentArm;
 import dev.mica.api.cache.PrefixCache;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -27,7 +30,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * each arm with its weight's share of the budgets; {@code resident_cells} (0: one context's worth
  * per context) and {@code host_bytes} are the budgets; {@code parking} the extra sequences that
  * keep prefixes no request holds; {@code checkpoint_interval} and {@code checkpoint_tail} where
- * recurrent and hybrid models are checkpointed. A change applies to contexts created afterwards.
+ * recurrent and hybrid models are checkpointed; {@code trace} a file to record finished requests
+ * to (hashes only) for {@code mica cache replay}. A change applies to contexts created afterwards.
  */
 @Component(service = PrefixCache.class, configurationPid = "dev.mica.cache")
 public final class PrefixCacheService implements PrefixCache {
@@ -49,6 +53,7 @@ public final class PrefixCacheService implements PrefixCache {
     private final List<ContextPlacement> open = new CopyOnWriteArrayList<>();
     private final BundleContext context;
     private volatile Settings settings;
+    private volatile TraceRecorder trace;
 
     @Activate
     public PrefixCacheService(BundleContext context, Map<String, Object> config) {
@@ -69,7 +74,24 @@ public final class PrefixCacheService implements PrefixCache {
             throw new IllegalArgumentException("cache settings out of range: " + s);
         }
         settings = s;
-        LOG.log(Level.INFO, "prefix cache: arms " + s.arms() + ", parking " + s.parking() + ", host budget " + s.hostBytes() + " bytes");
+        String tracePath = setting(config, "trace", "");
+        TraceRecorder previous = trace;
+        try {
+            trace = tracePath.isBlank() ? null : new TraceRecorder(Path.of(tracePath));
+        } catch (IOException e) {
+            trace = null;
+            LOG.log(Level.WARNING, "cannot record the cache trace to " + tracePath + ": " + e.getMessage());
+        }
+        if (previous != null) previous.close();
+        LOG.log(Level.INFO, "prefix cache: arms " + s.arms() + ", parking " + s.parking() + ", host budget " + s.hostBytes() + " bytes"
+                + (trace == null ? "" : ", recording a trace to " + tracePath));
+    }
+
+    @Deactivate
+    void deactivate() {
+        TraceRecorder t = trace;
+        trace = null;
+        if (t != null) t.close();
     }
 
     /** A byte count, with an optional k, m or g (binary) after it. */
@@ -138,9 +160,25 @@ public final class PrefixCacheService implements PrefixCache {
         Experiment experiment = new Experiment(s.arms(), policies::get, spec.residentCells(), s.hostBytes(), Math.max(1, spec.cellBytes()), System::nanoTime,
                 arm -> metrics.computeIfAbsent(arm.name() + "/" + arm.policy(), k -> new ArmMetrics()));
         ContextPlacement[] self = new ContextPlacement[1];
-        self[0] = new ContextPlacement(spec.memory(), spec.slots(), spec.parking(), experiment, s.interval(), s.tail(), () -> open.remove(self[0]));
+        self[0] = new ContextPlacement(spec.memory(), spec.slots(), spec.parking(), experiment, s.interval(), s.tail(), () -> open.remove(self[0]),
+                () -> trace);
         open.add(self[0]);
         return self[0];
+    }
+
+    @Override
+    public Replayed replay(List<String> traceLines, List<String> policyNames, List<Long> budgets) {
+        if (policyNames.isEmpty()) throw new IllegalArgumentException("name at least one policy");
+        if (budgets.isEmpty() || budgets.stream().anyMatch(b -> b == null || b <= 0)) throw new IllegalArgumentException("budgets must be positive token counts");
+        Map<String, EvictionPolicy> chosen = new java.util.LinkedHashMap<>();
+        for (String name : policyNames) {
+            EvictionPolicy p = policies.get(name);
+            if (p == null) throw new IllegalArgumentException("no eviction policy named '" + name + "' is installed (installed: " + new java.util.TreeSet<>(policies.keySet()) + ")");
+            chosen.put(name, p);
+        }
+        List<Replay.Row> rows = Replay.run(Trace.parse(traceLines, "trace"), chosen, budgets);
+        return new Replayed(rows.stream().map(r -> new ReplayRow(r.policy(), r.budgetTokens(), r.requests(), r.promptTokens(), r.reusedTokens(),
+                r.hitRate(), r.evictions())).toList(), Replay.svg(rows));
     }
 
     @Override

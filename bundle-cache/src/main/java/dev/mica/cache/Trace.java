@@ -1,7 +1,6 @@
 package dev.mica.cache;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -62,17 +61,26 @@ public final class Trace {
     }
 
     public static List<Request> read(Path file) throws IOException {
+        try {
+            return parse(Files.readAllLines(file), file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Records from JSON lines; blank lines are skipped. {@code source} names them in errors. */
+    public static List<Request> parse(List<String> lines, String source) {
         List<Request> out = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file)) {
-            int lineNo = 0;
-            for (String line; (line = in.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                try {
-                    out.add(JSON.readValue(line, Request.class));
-                } catch (IOException | IllegalArgumentException e) {
-                    throw new IOException(file + ":" + lineNo + ": not a trace record: " + e.getMessage(), e);
-                }
+        int lineNo = 0;
+        for (String line : lines) {
+            lineNo++;
+            if (line.isBlank()) continue;
+            try {
+                Request r = JSON.readValue(line, Request.class);
+                if (r.blocks() == null || r.conv() == null) throw new IllegalArgumentException("blocks and conv are required");
+                out.add(r);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException(source + ":" + lineNo + ": not a trace record: " + e.getMessage(), e);
             }
         }
         return out;

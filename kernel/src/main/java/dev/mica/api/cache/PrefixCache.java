@@ -37,6 +37,20 @@ public interface PrefixCache {
     List<ArmReport> report();
 
     /**
+     * Replays a recorded trace (JSON lines, as the cache writes with its {@code trace} setting)
+     * against installed policies and budgets of resident tokens, offline: nothing live changes,
+     * and the same input always gives the same rows. Each row is one policy at one budget; the SVG
+     * plots hit rate against budget, a line per policy.
+     *
+     * @throws IllegalArgumentException for a malformed trace or a policy that is not installed
+     */
+    Replayed replay(List<String> traceLines, List<String> policies, List<Long> budgets);
+
+    record Replayed(List<ReplayRow> rows, String svg) {}
+
+    record ReplayRow(String policy, long budgetTokens, long requests, long promptTokens, long reusedTokens, double hitRate, long evictions) {}
+
+    /**
      * One arm's counters. {@code hitRate} is reused prompt tokens over prompt tokens; the
      * difference is this arm's mean per-request hit ratio minus the control's, with a 95% interval
      * (infinite bounds until both arms have two requests).

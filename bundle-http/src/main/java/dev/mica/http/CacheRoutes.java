@@ -2,6 +2,7 @@ package dev.mica.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mica.api.cache.PrefixCache;
 import dev.mica.api.cache.PrefixCache.ArmReport;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -11,20 +12,63 @@ import java.util.function.Supplier;
 /**
  * The prefix cache's experiment: {@code GET /api/mica/cache} in JSON (each arm's counters and its
  * difference in hit ratio from the control arm, with a 95% interval), and the same counters as
- * Prometheus series for {@code /metrics}. Empty arms when no cache bundle is installed.
+ * Prometheus series for {@code /metrics}; empty arms when no cache bundle is installed.
+ * {@code POST /api/mica/cache/replay} replays a recorded trace ({@code trace}: its JSON lines as
+ * one string) against installed policies and budgets ({@code policies}, {@code budgets}).
  */
 final class CacheRoutes implements ApiRoutes {
     private final Json json;
-    private final Supplier<List<ArmReport>> report;
+    private final Supplier<PrefixCache> cache;
 
-    CacheRoutes(Json json, Supplier<List<ArmReport>> report) {
+    CacheRoutes(Json json, Supplier<PrefixCache> cache) {
         this.json = json;
-        this.report = report;
+        this.cache = cache;
+    }
+
+    /** The arms of the installed cache; none without one. */
+    static List<ArmReport> report(Supplier<PrefixCache> cache) {
+        PrefixCache c = cache.get();
+        return c == null ? List.of() : c.report();
     }
 
     @Override
     public void register(RoutesConfig routes) {
         routes.get("/api/mica/cache", this::cache);
+        routes.post("/api/mica/cache/replay", this::replay);
+    }
+
+    private void replay(Context ctx) {
+        ObjectNode body = json.readObject(ctx);
+        PrefixCache c = cache.get();
+        if (c == null) throw new ApiException(503, "no prefix cache bundle is installed", null);
+        String trace = Fields.of(body).requiredString("trace");
+        List<String> policies = new java.util.ArrayList<>();
+        body.path("policies").forEach(p -> policies.add(p.asText()));
+        List<Long> budgets = new java.util.ArrayList<>();
+        for (var b : body.path("budgets")) {
+            if (!b.canConvertToLong() || b.asLong() <= 0) throw ApiException.badField("budgets", "budgets must be positive token counts, got " + b);
+            budgets.add(b.asLong());
+        }
+        PrefixCache.Replayed replayed;
+        try {
+            replayed = c.replay(trace.lines().toList(), policies, budgets);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        ObjectNode o = json.object();
+        ArrayNode rows = o.putArray("rows");
+        for (PrefixCache.ReplayRow r : replayed.rows()) {
+            ObjectNode row = rows.addObject();
+            row.put("policy", r.policy());
+            row.put("budget_tokens", r.budgetTokens());
+            row.put("requests", r.requests());
+            row.put("prompt_tokens", r.promptTokens());
+            row.put("reused_tokens", r.reusedTokens());
+            row.put("hit_rate", r.hitRate());
+            row.put("evictions", r.evictions());
+        }
+        o.put("svg", replayed.svg());
+        ctx.json(o);
     }
 
     @Override
@@ -40,7 +84,7 @@ final class CacheRoutes implements ApiRoutes {
     private void cache(Context ctx) {
         ObjectNode o = json.object();
         ArrayNode arms = o.putArray("arms");
-        for (ArmReport a : report.get()) {
+        for (ArmReport a : report(cache)) {
             ObjectNode arm = arms.addObject();
             arm.put("arm", a.arm());
             arm.put("policy", a.policy());

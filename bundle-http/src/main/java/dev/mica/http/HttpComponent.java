@@ -5,7 +5,6 @@ import dev.mica.api.inference.Inference;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.util.Hashtable;
-import java.util.List;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.Version;
@@ -43,10 +42,7 @@ public final class HttpComponent {
         String version = context.getBundle().getHeaders().get("Mica-Version");
         if (version == null) version = displayVersion(context.getBundle().getVersion());
         HttpSettings settings = HttpSettings.from(context::getProperty, version);
-        this.server = new MicaHttpServer(settings, inference, () -> OsgiBundles.of(context), () -> {
-            PrefixCache cache = prefixCache;
-            return cache == null ? List.of() : cache.report();
-        });
+        this.server = new MicaHttpServer(settings, inference, () -> OsgiBundles.of(context), () -> prefixCache);
         URI uri;
         try {
             uri = server.start();

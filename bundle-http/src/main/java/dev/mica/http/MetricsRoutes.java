@@ -19,9 +19,9 @@ final class MetricsRoutes implements ApiRoutes {
 
     private final Inference inference;
     private final ServerMetrics metrics;
-    private final Supplier<List<PrefixCache.ArmReport>> cache;
+    private final Supplier<PrefixCache> cache;
 
-    MetricsRoutes(Inference inference, ServerMetrics metrics, Supplier<List<PrefixCache.ArmReport>> cache) {
+    MetricsRoutes(Inference inference, ServerMetrics metrics, Supplier<PrefixCache> cache) {
         this.inference = inference;
         this.metrics = metrics;
         this.cache = cache;
@@ -43,7 +43,7 @@ final class MetricsRoutes implements ApiRoutes {
     }
 
     private void scrape(Context ctx) {
-        ctx.contentType(CONTENT_TYPE).result(metrics.render(gauges(inference.queue(), inference.running()) + CacheRoutes.metrics(cache.get())));
+        ctx.contentType(CONTENT_TYPE).result(metrics.render(gauges(inference.queue(), inference.running()) + CacheRoutes.metrics(CacheRoutes.report(cache))));
     }
 
     static String gauges(QueueStatus q, List<RunningModel> running) {

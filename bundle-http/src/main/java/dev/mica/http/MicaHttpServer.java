@@ -37,11 +37,11 @@ final class MicaHttpServer implements AutoCloseable {
     private volatile URI uri;
 
     MicaHttpServer(HttpSettings settings, Inference inference, Supplier<List<BundleReport>> bundles) {
-        this(settings, inference, bundles, List::of);
+        this(settings, inference, bundles, () -> null);
     }
 
-    /** @param cache the prefix cache's arms, read at each request (empty without a cache bundle) */
-    MicaHttpServer(HttpSettings settings, Inference inference, Supplier<List<BundleReport>> bundles, Supplier<List<PrefixCache.ArmReport>> cache) {
+    /** @param cache the prefix cache, looked up at each request (null while no cache bundle is installed) */
+    MicaHttpServer(HttpSettings settings, Inference inference, Supplier<List<BundleReport>> bundles, Supplier<PrefixCache> cache) {
         this.settings = settings;
         this.access = new AccessControl(settings);
         Json json = new Json(settings.maxBody());

@@ -56,6 +56,7 @@ public final class Mica implements Callable<Integer> {
         cl.addSubcommand("stop", new StopCommand(cli));
         cl.addSubcommand("bench", new BenchCommand(cli));
         cl.addSubcommand("launch", new LaunchCommand(cli));
+        cl.addSubcommand("cache", new CacheCommand(cli));
         cl.addSubcommand("version", new VersionCommand(cli));
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.setOut(new PrintWriter(cli.out(), true));

@@ -52,6 +52,38 @@ class CommandsTest {
     }
 
     @Test
+    void cacheShowsEachArmAgainstTheControl() {
+        server.on("GET /api/mica/cache", r -> Answer.json("{\"arms\":[{\"arm\":\"control\",\"policy\":\"lru\",\"weight\":1,\"requests\":10,"
+                + "\"hit_rate\":0.4,\"ttft_p50_ms\":120,\"ttft_p95_ms\":300,\"evictions\":3,\"hit_ratio_difference\":{\"estimate\":0,\"low\":0,\"high\":0}},"
+                + "{\"arm\":\"test\",\"policy\":\"gdsf\",\"weight\":1,\"requests\":12,\"hit_rate\":0.6,\"ttft_p50_ms\":80,\"ttft_p95_ms\":250,"
+                + "\"evictions\":1,\"hit_ratio_difference\":{\"estimate\":0.2,\"low\":0.05,\"high\":null}}]}"));
+        CliRun.Result r = cli.run("cache");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).startsWith("ARM"), r.out());
+        assertTrue(lines.get(1).contains("control") && lines.get(1).contains("40.0%") && lines.get(1).contains("120 ms"), r.out());
+        assertTrue(lines.get(2).contains("+20.0% [+5.0%, ?]"), r.out());
+    }
+
+    @Test
+    void cacheReplayPostsTheTraceAndWritesThePlot() throws Exception {
+        Path trace = dir.resolve("trace.jsonl");
+        Files.writeString(trace, "{\"t\":1}\n{\"t\":2}\n");
+        server.on("POST /api/mica/cache/replay", r -> Answer.json("{\"rows\":[{\"policy\":\"lru\",\"budget_tokens\":4096,\"requests\":2,"
+                + "\"prompt_tokens\":100,\"reused_tokens\":40,\"hit_rate\":0.4,\"evictions\":0}],\"svg\":\"<svg/>\"}"));
+        Path plot = dir.resolve("plot.svg");
+        CliRun.Result r = cli.run("cache", "replay", trace.toString(), "--policies", "lru", "--budget", "4096", "--plot", plot.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("40.0%"), r.out());
+        assertEquals("<svg/>", Files.readString(plot));
+        var sent = server.requests("POST /api/mica/cache/replay").getFirst().body();
+        assertEquals("lru", sent.path("policies").get(0).asText());
+        assertEquals(4096, sent.path("budgets").get(0).asLong());
+        assertEquals("{\"t\":1}\n{\"t\":2}\n", sent.path("trace").asText());
+        assertEquals(1, cli.run("cache", "replay", dir.resolve("missing.jsonl").toString()).exitCode());
+    }
+
+    @Test
     void psListsLoadedModelsAndNeedsNoServer() throws Exception {
         String until = Instant.now().plus(4, ChronoUnit.MINUTES).plusSeconds(30).toString();
         server.on("GET /api/ps", r -> Answer.json("{\"models\":[{\"name\":\"llama3.2:1b\",\"digest\":\"" + DIGEST + "\",\"size\":2200000000,"

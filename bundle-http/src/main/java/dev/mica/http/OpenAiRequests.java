@@ -65,7 +65,7 @@ final class OpenAiRequests {
             throw ApiException.badField("top_logprobs", "top_logprobs must be between 0 and 20");
         }
         ChatRequest request = new ChatRequest(model, messages, tools(f), responseFormat(f.object("response_format")), options,
-                null, reasoning(f), logprobs, topLogprobs == null ? 0 : topLogprobs, null);
+                null, reasoning(f), logprobs, topLogprobs == null ? 0 : topLogprobs, f.string("prompt_cache_key"));
         ObjectNode streamOptions = f.object("stream_options");
         boolean includeUsage = streamOptions != null && new Fields(streamOptions, "stream_options.").bool("include_usage", false);
         return new ChatCall(request, f.bool("stream", false), includeUsage);

@@ -145,10 +145,13 @@ class OpenAiApiTest extends ServerFixture {
         assertEquals("f", c.messages().get(3).toolName(), "tool result linked to its call by id");
         assertEquals("c1", c.messages().get(3).toolCallId());
 
-        http.post("/v1/chat/completions", "{\"model\":\"stories\",\"max_completion_tokens\":9,\"stop\":[\"a\",\"b\"],"
+        assertEquals(null, c.conversationId());
+
+        http.post("/v1/chat/completions", "{\"model\":\"stories\",\"max_completion_tokens\":9,\"prompt_cache_key\":\"conv-7\",\"stop\":[\"a\",\"b\"],"
                 + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}," + HELLO + "}");
         c = engine.lastChat.get();
         assertEquals(9, c.options().numPredict());
+        assertEquals("conv-7", c.conversationId(), "prompt_cache_key keys the conversation for the cache");
         assertEquals(List.of("a", "b"), c.options().stop());
         assertEquals(new OutputFormat.Schema("{\"type\":\"object\"}"), c.format());
     }

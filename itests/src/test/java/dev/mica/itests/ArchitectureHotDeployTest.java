@@ -22,14 +22,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
 
 /**
- * Architectures are bundles: with the Java backend preferred, a Llama model is refused while no
- * bundle provides "llama", answers as soon as mica-arch-llama lands in deploy/, and is refused
- * again once the jar is gone. No restart in between.
+ * Architectures are bundles: with the Java backend preferred, a Llama model is refused once the
+ * shipped mica-arch-llama is uninstalled, answers as soon as the jar lands in deploy/, and is
+ * refused again once the jar is gone. No restart in between.
  */
 class ArchitectureHotDeployTest {
-    private static final Path BACKEND = Path.of(System.getProperty("mica.it.backend.java", "target/fixtures/mica-backend-java.jar"));
     private static final Path ARCH_LLAMA = Path.of(System.getProperty("mica.it.arch.llama", "target/fixtures/mica-arch-llama.jar"));
     private static final Options GREEDY_FOUR = new Options(null, 4, null, 0.0, null, null, null, null, null, null, null, null, null,
             null, null, 1, null, null);
@@ -42,7 +42,9 @@ class ArchitectureHotDeployTest {
         SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, model);
         try (MicaRuntime kernel = Kernels.boot(work, Map.of("mica.backends", "java,ggml"))) {
             assertEquals(List.of(), kernel.failures());
-            kernel.install(BACKEND);
+            for (Bundle b : kernel.context().getBundles()) {
+                if ("dev.mica.arch.llama".equals(b.getSymbolicName())) b.uninstall();
+            }
             Inference inference = kernel.inference();
             inference.create(new CreateRequest("tiny", model.toString(), null, null, null, null, null, null), ModelStore.StatusListener.NONE);
 

@@ -45,13 +45,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-log() { printf '\n== %s\n' "$*" >&2; }
-mica=$repo/distribution/target/mica/bin/mica
-[[ -x $mica ]] || { echo "no mica distribution at $mica: build it first (./mvnw -q -B install -DskipTests)" >&2; exit 1; }
-if [[ -z ${JAVA_HOME:-} && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
-    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-export GGML_NO_BACKTRACE=1
+source "$repo/bench/common.sh"
 
 if [[ -z $model && -n $hybrid ]]; then
     mkdir -p "$cache/models"

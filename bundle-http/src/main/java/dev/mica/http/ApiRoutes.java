@@ -12,9 +12,16 @@ import io.javalin.http.Context;
 interface ApiRoutes {
     void register(RoutesConfig routes);
 
-    /** Whether errors on this path use this API's shape. */
-    boolean owns(String path);
+    /**
+     * Whether errors on this path use this API's shape. None by default: errors of routes beside
+     * the three APIs (status, metrics, cache) read like Ollama's, the default shape.
+     */
+    default boolean owns(String path) {
+        return false;
+    }
 
-    /** Writes {@code error} as this API's error body, with its status. */
-    void writeError(Context ctx, ApiError error);
+    /** Writes {@code error} as this API's error body, with its status; only called for paths it owns. */
+    default void writeError(Context ctx, ApiError error) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " owns no path");
+    }
 }

@@ -71,15 +71,6 @@ final class CacheRoutes implements ApiRoutes {
         ctx.json(o);
     }
 
-    @Override
-    public boolean owns(String path) {
-        return false; // errors here read like Ollama's, the API this path sits beside
-    }
-
-    @Override
-    public void writeError(Context ctx, ApiError error) {
-        throw new UnsupportedOperationException("CacheRoutes owns no path");
-    }
 
     private void cache(Context ctx) {
         ObjectNode o = json.object();

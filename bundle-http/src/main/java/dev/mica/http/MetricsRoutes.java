@@ -32,15 +32,6 @@ final class MetricsRoutes implements ApiRoutes {
         routes.get("/metrics", this::scrape);
     }
 
-    @Override
-    public boolean owns(String path) {
-        return false; // failures here read like Ollama's errors, the default shape
-    }
-
-    @Override
-    public void writeError(Context ctx, ApiError error) {
-        throw new UnsupportedOperationException("MetricsRoutes owns no path");
-    }
 
     private void scrape(Context ctx) {
         ctx.contentType(CONTENT_TYPE).result(metrics.render(gauges(inference.queue(), inference.running()) + CacheRoutes.metrics(CacheRoutes.report(cache))));

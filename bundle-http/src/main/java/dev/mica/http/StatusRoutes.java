@@ -38,15 +38,6 @@ final class StatusRoutes implements ApiRoutes {
         routes.get("/api/mica/status", this::status);
     }
 
-    @Override
-    public boolean owns(String path) {
-        return false; // errors here read like Ollama's, the API this path sits beside
-    }
-
-    @Override
-    public void writeError(Context ctx, ApiError error) {
-        throw new UnsupportedOperationException("StatusRoutes owns no path");
-    }
 
     private void status(Context ctx) {
         ObjectNode o = json.object();

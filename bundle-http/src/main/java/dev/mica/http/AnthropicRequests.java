@@ -30,7 +30,8 @@ import java.util.Map;
  *       content, {@code tool_use} its tool calls.
  *   <li>{@code tools} ({@code name}, {@code description}, {@code input_schema}) become function
  *       tools; server tools without an input schema (web search, ...) are left out: mica runs none.
- *   <li>{@code tool_choice}: {@code none} sends no tools, {@code tool} only the named one.
+ *   <li>{@code tool_choice}: {@code none} sends no tools, {@code tool} only the named one;
+ *       {@code any} and {@code tool} require the answer to call one (the engine constrains it).
  *   <li>{@code thinking}: {@code enabled}/{@code adaptive} think, {@code disabled} does not.
  * </ul>
  */
@@ -74,7 +75,11 @@ final class AnthropicRequests {
         String user = metadata == null ? null : new Fields(metadata, "metadata.").string("user_id");
         Options options = new Options(null, maxTokens, null, f.number("temperature", 0, 1), topK(f), f.number("top_p", 0, 1),
                 null, null, null, null, null, null, null, stopSequences(f), null, null, null, null);
-        return new ChatRequest(model, messages, tools(f), null, options, null, thinking(f.object("thinking")), false, 0, user);
+        List<Map<String, Object>> tools = tools(f);
+        ObjectNode choice = f.object("tool_choice");
+        String type = choice == null ? "auto" : new Fields(choice, "tool_choice.").string("type");
+        boolean required = tools != null && !tools.isEmpty() && ("any".equals(type) || "tool".equals(type));
+        return new ChatRequest(model, messages, tools, null, options, null, thinking(f.object("thinking")), false, 0, user, required);
     }
 
     private static Integer topK(Fields f) {

@@ -64,8 +64,11 @@ final class OpenAiRequests {
         if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > 20)) {
             throw ApiException.badField("top_logprobs", "top_logprobs must be between 0 and 20");
         }
-        ChatRequest request = new ChatRequest(model, messages, tools(f), responseFormat(f.object("response_format")), options,
-                null, reasoning(f), logprobs, topLogprobs == null ? 0 : topLogprobs, f.string("prompt_cache_key"));
+        List<Map<String, Object>> tools = tools(f);
+        boolean required = toolsRequired(f.raw("tool_choice"));
+        if (required && tools == null) throw ApiException.badField("tool_choice", "tool_choice requires a tool call but no tools were given");
+        ChatRequest request = new ChatRequest(model, messages, tools, responseFormat(f.object("response_format")), options,
+                null, reasoning(f), logprobs, topLogprobs == null ? 0 : topLogprobs, f.string("prompt_cache_key"), required);
         ObjectNode streamOptions = f.object("stream_options");
         boolean includeUsage = streamOptions != null && new Fields(streamOptions, "stream_options.").bool("include_usage", false);
         return new ChatCall(request, f.bool("stream", false), includeUsage);
@@ -163,8 +166,8 @@ final class OpenAiRequests {
 
     /**
      * {@code tool_choice}: {@code "none"} sends no tools, a named function sends only that one;
-     * {@code "auto"} and {@code "required"} send them all ("required" is not enforced: the model
-     * may still answer in text).
+     * {@code "auto"} and {@code "required"} send them all (see {@link #toolsRequired} for which
+     * of them the answer must call).
      */
     private List<Map<String, Object>> tools(Fields f) {
         List<ObjectNode> tools = f.objects("tools");
@@ -184,6 +187,11 @@ final class OpenAiRequests {
         }
         if (only != null && out.isEmpty()) throw ApiException.badField("tool_choice", "tool_choice names \"" + only + "\", which is not among the tools");
         return out;
+    }
+
+    /** {@code "required"} and a named function: the answer must be a call (the engine constrains it to one). */
+    private static boolean toolsRequired(JsonNode choice) {
+        return choice != null && (choice.isTextual() ? choice.textValue().equals("required") : choice.isObject());
     }
 
     /** Null for all tools, "" for none, or the one function's name. */

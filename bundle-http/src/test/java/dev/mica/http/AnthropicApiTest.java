@@ -1,6 +1,7 @@
 package dev.mica.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,8 +176,12 @@ class AnthropicApiTest extends ServerFixture {
         http.post("/v1/messages", "{\"model\":\"stories\"," + tools + ",\"tool_choice\":{\"type\":\"tool\",\"name\":\"b\"}," + HELLO + "}");
         assertEquals(1, engine.lastChat.get().tools().size());
         assertEquals("b", ((Map<?, ?>) engine.lastChat.get().tools().getFirst().get("function")).get("name"));
+        assertTrue(engine.lastChat.get().toolsRequired(), "a named tool must be called");
+        http.post("/v1/messages", "{\"model\":\"stories\"," + tools + ",\"tool_choice\":{\"type\":\"any\"}," + HELLO + "}");
+        assertTrue(engine.lastChat.get().toolsRequired(), "any: one of them must be called");
         http.post("/v1/messages", "{\"model\":\"stories\"," + tools + "," + HELLO + "}");
         assertEquals(2, engine.lastChat.get().tools().size(), "server tools (no input_schema) are left out");
+        assertFalse(engine.lastChat.get().toolsRequired(), "auto by default");
         http.post("/v1/messages", "{\"model\":\"stories\",\"thinking\":{\"type\":\"disabled\"}," + HELLO + "}");
         assertEquals(Think.OFF, engine.lastChat.get().think());
     }

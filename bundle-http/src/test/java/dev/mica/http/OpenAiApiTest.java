@@ -81,6 +81,22 @@ class OpenAiApiTest extends ServerFixture {
     }
 
     @Test
+    void toolChoiceRequiredOrANamedFunctionRequiresACall() {
+        String tools = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"a\",\"parameters\":{\"type\":\"object\"}}},"
+                + "{\"type\":\"function\",\"function\":{\"name\":\"b\",\"parameters\":{\"type\":\"object\"}}}]";
+        assertEquals(200, http.post("/v1/chat/completions", "{\"model\":\"stories\"," + tools + ",\"tool_choice\":\"required\"," + HELLO + "}").statusCode());
+        assertTrue(engine.lastChat.get().toolsRequired());
+        assertEquals(2, engine.lastChat.get().tools().size());
+        http.post("/v1/chat/completions", "{\"model\":\"stories\"," + tools + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"b\"}}," + HELLO + "}");
+        assertTrue(engine.lastChat.get().toolsRequired());
+        assertEquals(1, engine.lastChat.get().tools().size());
+        http.post("/v1/chat/completions", "{\"model\":\"stories\"," + tools + ",\"tool_choice\":\"auto\"," + HELLO + "}");
+        assertFalse(engine.lastChat.get().toolsRequired());
+        assertEquals(400, http.post("/v1/chat/completions", "{\"model\":\"stories\",\"tool_choice\":\"required\"," + HELLO + "}").statusCode(),
+                "required without tools");
+    }
+
+    @Test
     void toolCallsCarryArgumentsAsJsonStrings() {
         String tools = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]";
         JsonNode o = Http.json(http.post("/v1/chat/completions", "{\"model\":\"tools\"," + tools + "," + HELLO + "}"));

@@ -209,7 +209,7 @@ public final class InferenceEngine implements Inference {
         if (nothingToDo) return loadOnly(d, keep, opts, sink);
         long t0 = System.nanoTime();
         Acquired a = acquire(d, keep, opts);
-        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), List.of(), true, null);
+        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), List.of(), false, true, null);
         return start(a, keep, opts, sink, t0, request, think -> prompts.generate(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer(), think));
     }
 
@@ -223,7 +223,7 @@ public final class InferenceEngine implements Inference {
         long t0 = System.nanoTime();
         Acquired a = acquire(d, keep, opts);
         String conversation = ConversationKey.of(r.conversationId(), r.messages().stream().map(Message::content).toList());
-        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), r.tools(), false, conversation);
+        Request request = new Request(r.format(), r.think(), r.logprobs(), r.topLogprobs(), r.tools(), r.toolsRequired(), false, conversation);
         return start(a, keep, opts, sink, t0, request, think -> prompts.chat(r, d, a.runner.loaded.info(), a.runner.loaded.tokenizer(), think));
     }
 
@@ -231,8 +231,8 @@ public final class InferenceEngine implements Inference {
      * What shapes a generation besides its prompt and options; {@code conversation} is its key for
      * the prefix cache's experiments (null: taken from the prompt's first tokens).
      */
-    private record Request(OutputFormat format, Think think, boolean logprobs, int topLogprobs, List<Map<String, Object>> tools, boolean withContext,
-                           String conversation) {}
+    private record Request(OutputFormat format, Think think, boolean logprobs, int topLogprobs, List<Map<String, Object>> tools, boolean toolsRequired,
+                           boolean withContext, String conversation) {}
 
     @FunctionalInterface
     private interface Renderer {
@@ -266,13 +266,24 @@ public final class InferenceEngine implements Inference {
             } catch (InvalidSchemaException e) {
                 throw new InferenceException(Kind.INVALID_REQUEST, "invalid format schema: " + e.getMessage(), e);
             }
+            if (constraint != null && req.toolsRequired()) {
+                throw new InferenceException(Kind.INVALID_REQUEST, "a required tool call and a response format cannot both shape the answer; drop one");
+            }
             // A constrained answer starts with the format at once: there is no room for a think
             // block, so the template is asked not to open one unless the client insists.
-            Think think = constraint != null && (req.think() == null || !req.think().enabled()) ? Think.OFF : req.think();
+            boolean constrained = constraint != null || req.toolsRequired();
+            Think think = constrained && (req.think() == null || !req.think().enabled()) ? Think.OFF : req.think();
             Prompts.Rendered prompt = renderer.render(think);
+            if (req.toolsRequired()) {
+                try {
+                    constraint = constraints.toolCall(prompt.format().tools(), req.tools(), prompt.opensThinking());
+                } catch (InvalidSchemaException e) {
+                    throw new InferenceException(Kind.INVALID_REQUEST, "cannot require a tool call: " + e.getMessage(), e);
+                }
+            }
             int ctxLen = contextLength(runner, opts);
             checkPrompt(prompt.tokens(), runner.loaded.tokenizer(), ctxLen, runner.loaded.info().trainedContextLength());
-            boolean parse = constraint == null && prompt.format().parses(!req.tools().isEmpty());
+            boolean parse = (constraint == null || req.toolsRequired()) && prompt.format().parses(!req.tools().isEmpty());
             ToolCallDecoder decoder = req.tools().isEmpty() ? null : new ToolCallDecoder(req.tools());
             boolean keepThinking = req.think() == null || req.think().enabled();
             List<String> stops = opts.stop();

@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mica.api.inference.ChatRequest;
 import dev.mica.api.inference.GenerateRequest;
 import dev.mica.api.inference.Generation;
 import dev.mica.api.inference.GenerationEvent;
 import dev.mica.api.inference.GenerationEvent.Done;
 import dev.mica.api.inference.GenerationEvent.DoneReason;
 import dev.mica.api.inference.InferenceException;
+import dev.mica.api.inference.Message;
 import dev.mica.api.inference.Options;
 import dev.mica.api.inference.OutputFormat;
+import dev.mica.api.inference.ToolCall;
 import dev.mica.api.model.CreateRequest;
 import dev.mica.api.model.ModelStore;
 import dev.mica.engine.grammar.SchemaValidator;
@@ -63,6 +66,20 @@ class GgmlEngineTest {
                                               "pair": {"type": "array", "prefixItems": [{"type": "string", "maxLength": 3}, {"type": "null"}]}},
              "required": ["when", "pair"]}""");
 
+    /** A Hermes-style template (Qwen2.5, Qwen3): tools in the system turn, calls in <tool_call> tags. */
+    private static final String HERMES_TEMPLATE = """
+            {%- if tools %}<|im_start|>system
+            <tools>{% for t in tools %}{{ t.function.name }} {% endfor %}</tools> in <tool_call></tool_call><|im_end|>
+            {% endif %}{%- for m in messages %}<|im_start|>{{ m.role }}
+            {{ m.content }}<|im_end|>
+            {% endfor %}<|im_start|>assistant
+            """;
+    private static final Map<String, Object> WEATHER = Map.of("type", "function", "function", Map.of("name", "get_weather",
+            "parameters", Map.of("type", "object", "properties", Map.of("city", Map.of("type", "string", "maxLength", 8),
+                    "days", Map.of("type", "integer", "minimum", 1, "maximum", 7)), "required", List.of("city", "days"), "additionalProperties", false)));
+    private static final Map<String, Object> TIME = Map.of("type", "function", "function", Map.of("name", "get_time",
+            "parameters", Map.of("type", "object", "properties", Map.of("zone", Map.of("enum", List.of("UTC", "CET"))), "required", List.of("zone"))));
+
     @TempDir static Path dir;
     private InferenceEngine engine;
 
@@ -74,6 +91,7 @@ class GgmlEngineTest {
         SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, model);
         LocalModelStore store = new LocalModelStore(dir.resolve("models"));
         store.create(new CreateRequest("tiny", model.toString(), null, null, null, null, null, null), ModelStore.StatusListener.NONE);
+        store.create(new CreateRequest("hermes", model.toString(), null, HERMES_TEMPLATE, null, null, null, null), ModelStore.StatusListener.NONE);
         // One compute thread: on a busy machine ggml's threads wait for each other at every graph
         // node, and a tiny model's decode is all synchronisation.
         engine = new InferenceEngine(store, null, Map.of("backends", "ggml", "num_parallel", "4", "num_thread", "1"));
@@ -122,6 +140,42 @@ class GgmlEngineTest {
                 assertTrue(errors.isEmpty(), () -> run.text() + " violates " + schema + ": " + errors);
             }
         }
+    }
+
+    /** A random model answers in noise; with a tool call required, the grammar makes every answer a valid call the parser reads. */
+    @Test
+    void aRequiredToolCallIsAlwaysACallOfAnOfferedTool() throws Exception {
+        for (int seed = 0; seed < 4; seed++) {
+            List<ToolCall> calls = new ArrayList<>();
+            StringBuilder text = new StringBuilder();
+            ChatRequest r = new ChatRequest("hermes", List.of(Message.of("user", "What is the weather in Paris?")), List.of(WEATHER, TIME), null,
+                    seed == 0 ? sampling(0, 0) : sampling(1.0, seed), null, null, false, 0, null, true);
+            Done done = engine.chat(r, e -> {
+                if (e instanceof GenerationEvent.ToolCalls t) calls.addAll(t.calls());
+                if (e instanceof GenerationEvent.Token t) text.append(t.text());
+            }).result().get(60, TimeUnit.SECONDS);
+            assertTrue(!calls.isEmpty(), () -> "no tool call parsed; text: " + text + ", " + done);
+            for (ToolCall c : calls) {
+                assertTrue(c.name().equals("get_weather") || c.name().equals("get_time"), c.toString());
+                if (c.name().equals("get_weather")) {
+                    assertTrue(c.arguments().get("city") instanceof String city && city.length() <= 8, c.toString());
+                    assertTrue(c.arguments().get("days") instanceof Number n && n.intValue() >= 1 && n.intValue() <= 7, c.toString());
+                } else {
+                    assertTrue(List.of("UTC", "CET").contains(c.arguments().get("zone")), c.toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRequiredToolCallAndAFormatTogetherAreRefused() {
+        ChatRequest r = new ChatRequest("hermes", List.of(Message.of("user", "hi")), List.of(WEATHER), new OutputFormat.AnyJson(), null, null, null,
+                false, 0, null, true);
+        InferenceException e = assertThrows(InferenceException.class, () -> engine.chat(r, ev -> { }));
+        assertTrue(e.getMessage().contains("cannot both"), e.getMessage());
+        ChatRequest plain = new ChatRequest("tiny", List.of(Message.of("user", "hi")), List.of(WEATHER), null, null, null, null, false, 0, null, true);
+        InferenceException noSyntax = assertThrows(InferenceException.class, () -> engine.chat(plain, ev -> { }));
+        assertTrue(noSyntax.getMessage().contains("no tool-call syntax"), noSyntax.getMessage());
     }
 
     @Test

@@ -32,7 +32,8 @@ import java.util.Map;
  *       tools; server tools without an input schema (web search, ...) are left out: mica runs none.
  *   <li>{@code tool_choice}: {@code none} sends no tools, {@code tool} only the named one;
  *       {@code any} and {@code tool} require the answer to call one (the engine constrains it).
- *   <li>{@code thinking}: {@code enabled}/{@code adaptive} think, {@code disabled} does not.
+ *   <li>{@code thinking}: {@code enabled}/{@code adaptive} think, {@code disabled} does not;
+ *       {@code budget_tokens} caps the reasoning (the engine closes the think block at the budget).
  * </ul>
  */
 final class AnthropicRequests {
@@ -286,7 +287,7 @@ final class AnthropicRequests {
             case "enabled", "adaptive" -> {
                 Integer budget = f.integer("budget_tokens");
                 if (budget != null && budget < 1) throw ApiException.badField("thinking", "thinking.budget_tokens: must be at least 1");
-                yield Think.ON;
+                yield budget == null ? Think.ON : new Think(true, null, budget);
             }
             case "disabled" -> Think.OFF;
             default -> throw ApiException.badField("thinking", "thinking.type: expected enabled, adaptive or disabled");

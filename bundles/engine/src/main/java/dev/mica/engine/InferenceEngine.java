@@ -291,13 +291,19 @@ public final class InferenceEngine implements Inference {
                     keepThinking, sink);
             String conversation = req.conversation() != null ? req.conversation() : ConversationKey.ofTokens(prompt.tokens());
             Sequence sequence = new Sequence(new Sequence.Plan(prompt.tokens(), conversation, prompt.boundaries(), opts, ctxLen, constraint, output, req.topLogprobs(), req.logprobs(),
-                    req.withContext(), a.loadNanos, t0, () -> release(runner, keep)));
+                    req.withContext(), a.loadNanos, t0, () -> release(runner, keep), thinkingBudget(think, prompt, runner.loaded.tokenizer())));
             runner.scheduler.submit(sequence, new Scheduler.Shape(ctxLen, Math.min(opts.numBatch(), ctxLen), opts.numThread()), sink);
             return sequence;
         } catch (InferenceException | RuntimeException e) {
             release(runner, keep);
             throw e;
         }
+    }
+
+    /** The budget a request set for reasoning, for a template that marks reasoning with think tags; else none. */
+    private static Sequence.ThinkingBudget thinkingBudget(Think think, Prompts.Rendered prompt, Tokenizer tok) {
+        if (think == null || !think.enabled() || think.budgetTokens() == 0 || !prompt.format().thinkTags()) return null;
+        return new Sequence.ThinkingBudget(think.budgetTokens(), tok.encode("</think>\n\n", false, true));
     }
 
     /** Tokens one sequence may hold: num_ctx, within what the model was trained on. */

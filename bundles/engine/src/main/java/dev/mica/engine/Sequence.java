@@ -40,7 +40,14 @@ final class Sequence implements Generation {
             boolean withContext,
             long loadNanos,
             long startNanos,
-            Runnable release) {}
+            Runnable release,
+            ThinkingBudget thinkingBudget) {}
+
+    /**
+     * A cap on reasoning: after {@code tokens} tokens inside the think block, the engine writes
+     * {@code close} (the template's closing tag) in the model's place, so the answer begins.
+     */
+    record ThinkingBudget(int tokens, int[] close) {}
 
     final Plan plan;
     private final CompletableFuture<Done> result = new CompletableFuture<>();
@@ -58,6 +65,10 @@ final class Sequence implements Generation {
     private int checkpoint;
     private int reused;
     private int generated;
+    private int thinkingTokens;
+    /** Tokens written in the model's place (a think block closed at its budget), and the next of them. */
+    private int[] forced;
+    private int forcedAt;
     private Sampler sampler;
     private TokenOutput output;
     private long admittedAt;
@@ -172,7 +183,16 @@ final class Sequence implements Generation {
      * to stop, or null to go on.
      */
     DoneReason sample(InferenceContext ctx, Tokenizer tok) {
-        int token = sampler.sample(row);
+        int token;
+        if (forced != null) {
+            token = forced[forcedAt++];
+            sampler.accept(token);
+            if (forcedAt == forced.length) forced = null;
+        } else {
+            token = sampler.sample(row);
+            ThinkingBudget budget = plan.thinkingBudget();
+            if (budget != null && output.thinking() && ++thinkingTokens == budget.tokens()) forced = budget.close();
+        }
         if (firstTokenAt == 0) firstTokenAt = System.nanoTime();
         if (tok.isEndOfGeneration(token)) return DoneReason.STOP;
         generated++;

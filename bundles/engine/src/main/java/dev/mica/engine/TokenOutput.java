@@ -50,6 +50,11 @@ final class TokenOutput {
         while (!logprobs.isEmpty()) sink.accept(new GenerationEvent.Token("", logprobs.poll()));
     }
 
+    /** Whether the model is reasoning now (inside a think block its template uses). */
+    boolean thinking() {
+        return parser != null && parser.thinking();
+    }
+
     boolean stopped() {
         return text.stopped();
     }

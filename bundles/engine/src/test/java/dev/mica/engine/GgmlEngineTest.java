@@ -16,6 +16,7 @@ import dev.mica.api.inference.InferenceException;
 import dev.mica.api.inference.Message;
 import dev.mica.api.inference.Options;
 import dev.mica.api.inference.OutputFormat;
+import dev.mica.api.inference.Think;
 import dev.mica.api.inference.ToolCall;
 import dev.mica.api.model.CreateRequest;
 import dev.mica.api.model.ModelStore;
@@ -74,6 +75,13 @@ class GgmlEngineTest {
             {{ m.content }}<|im_end|>
             {% endfor %}<|im_start|>assistant
             """;
+    /** A template that opens the think block for the answer, as Qwen3.5's does. */
+    private static final String THINKING_TEMPLATE = """
+            {%- for m in messages %}<|im_start|>{{ m.role }}
+            {{ m.content }}<|im_end|>
+            {% endfor %}<|im_start|>assistant
+            <think>
+            """;
     private static final Map<String, Object> WEATHER = Map.of("type", "function", "function", Map.of("name", "get_weather",
             "parameters", Map.of("type", "object", "properties", Map.of("city", Map.of("type", "string", "maxLength", 8),
                     "days", Map.of("type", "integer", "minimum", 1, "maximum", 7)), "required", List.of("city", "days"), "additionalProperties", false)));
@@ -92,6 +100,7 @@ class GgmlEngineTest {
         LocalModelStore store = new LocalModelStore(dir.resolve("models"));
         store.create(new CreateRequest("tiny", model.toString(), null, null, null, null, null, null), ModelStore.StatusListener.NONE);
         store.create(new CreateRequest("hermes", model.toString(), null, HERMES_TEMPLATE, null, null, null, null), ModelStore.StatusListener.NONE);
+        store.create(new CreateRequest("thinker", model.toString(), null, THINKING_TEMPLATE, null, null, null, null), ModelStore.StatusListener.NONE);
         // One compute thread: on a busy machine ggml's threads wait for each other at every graph
         // node, and a tiny model's decode is all synchronisation.
         engine = new InferenceEngine(store, null, Map.of("backends", "ggml", "num_parallel", "4", "num_thread", "1"));
@@ -163,6 +172,27 @@ class GgmlEngineTest {
                 } else {
                     assertTrue(List.of("UTC", "CET").contains(c.arguments().get("zone")), c.toString());
                 }
+            }
+        }
+    }
+
+    /** Noise never closes its think block; a budget makes the engine close it, and the answer follows. */
+    @Test
+    void aThinkingBudgetClosesTheThinkBlockAndTheAnswerFollows() throws Exception {
+        for (Think think : List.of(Think.ON, new Think(true, null, 12))) {
+            StringBuilder thinking = new StringBuilder();
+            StringBuilder answer = new StringBuilder();
+            ChatRequest r = new ChatRequest("thinker", List.of(Message.of("user", "Think about it.")), null, null, sampling(0, 0), null, think, false, 0, null);
+            Done done = engine.chat(r, e -> {
+                if (e instanceof GenerationEvent.Thinking t) thinking.append(t.text());
+                if (e instanceof GenerationEvent.Token t) answer.append(t.text());
+            }).result().get(60, TimeUnit.SECONDS);
+            if (think.budgetTokens() == 0) {
+                assertTrue(answer.isEmpty(), () -> "without a budget the noise thinks to the end: " + answer);
+            } else {
+                assertTrue(!answer.isEmpty(), () -> "the answer began after the budget; thinking: " + thinking + ", " + done);
+                assertTrue(thinking.length() <= 12 * 16, "about twelve tokens of thinking: " + thinking);
+                assertTrue(done.metrics().evalCount() > 12, done.toString());
             }
         }
     }

@@ -50,6 +50,11 @@ public final class OutputParser {
         this.state = startsThinking && format.thinkTags() ? State.THINKING : State.CONTENT;
     }
 
+    /** Whether the output is inside a think block now. */
+    public boolean thinking() {
+        return state == State.THINKING;
+    }
+
     /** Whether text fed now would be answer text: not inside reasoning or a tool call. */
     public boolean inAnswer() {
         return state == State.CONTENT;

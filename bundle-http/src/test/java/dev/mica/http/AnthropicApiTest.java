@@ -88,7 +88,7 @@ class AnthropicApiTest extends ServerFixture {
         assertEquals("signature_delta", events.get(4).data().get("delta").get("type").asText());
         assertEquals(1, events.get(6).data().get("index").asInt());
         assertEquals("42", events.get(7).data().get("delta").get("text").asText());
-        assertEquals(Think.ON, engine.lastChat.get().think());
+        assertEquals(new Think(true, null, 1024), engine.lastChat.get().think(), "budget_tokens caps the reasoning");
 
         JsonNode whole = Http.json(http.post("/v1/messages", "{\"model\":\"thinker\"," + HELLO + "}"));
         assertEquals("thinking", whole.get("content").get(0).get("type").asText());

@@ -71,6 +71,25 @@ final class EventPump implements Inference.EventSink {
         queue.add(new Event(event));
     }
 
+    /** Starts a generation, given the sink its events go to. */
+    @FunctionalInterface
+    interface Start {
+        Generation start(Inference.EventSink sink) throws InferenceException;
+    }
+
+    /**
+     * Starts a generation that sends its events to this pump. When the engine refuses it at once
+     * the pump is released here, since no {@link #drain} will follow to do it.
+     */
+    Generation start(Start start) throws InferenceException {
+        try {
+            return start.start(this);
+        } catch (InferenceException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
     /**
      * Drains events to the listener until the generation is done, and returns its Done event.
      *

@@ -67,7 +67,7 @@ final class OpenAiRequests {
         List<Map<String, Object>> tools = tools(f);
         boolean required = toolsRequired(f.raw("tool_choice"));
         if (required && tools == null) throw ApiException.badField("tool_choice", "tool_choice requires a tool call but no tools were given");
-        ChatRequest request = new ChatRequest(model, messages, tools, responseFormat(f.object("response_format")), options,
+        ChatRequest request = new ChatRequest(model, messages, tools, outputFormat(f.object("response_format"), "response_format"), options,
                 null, reasoning(f), logprobs, topLogprobs == null ? 0 : topLogprobs, f.string("prompt_cache_key"), required);
         ObjectNode streamOptions = f.object("stream_options");
         boolean includeUsage = streamOptions != null && new Fields(streamOptions, "stream_options.").bool("include_usage", false);
@@ -114,20 +114,28 @@ final class OpenAiRequests {
         return text.toString();
     }
 
-    /** Only {@code data:} URLs: the server fetches nothing from the network. */
     private static String dataUrl(Fields part, int index) {
         JsonNode image = part.raw("image_url");
         String url = image == null ? null : image.isTextual() ? image.textValue() : image.path("url").asText(null);
         if (url == null) throw ApiException.badField("messages", "messages[" + index + "]: image_url.url is required");
+        return imageData(url, "messages", "messages[" + index + "]");
+    }
+
+    /**
+     * The base64 data of a {@code data:} URL. Only those: the server fetches nothing from the network.
+     *
+     * @param param the request field blamed in errors; {@code where} names the item within it
+     */
+    static String imageData(String url, String param, String where) {
         int comma = url.indexOf(',');
         if (!url.startsWith("data:") || comma < 0 || !url.substring(0, comma).endsWith(";base64")) {
-            throw ApiException.badField("messages", "messages[" + index + "]: only base64 data URLs are supported for images");
+            throw ApiException.badField(param, where + ": only base64 data URLs are supported for images");
         }
         String data = url.substring(comma + 1);
         try {
             Base64.getDecoder().decode(data);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badField("messages", "messages[" + index + "]: image data is not base64");
+            throw ApiException.badField(param, where + ": image data is not base64");
         }
         return data;
     }
@@ -144,12 +152,17 @@ final class OpenAiRequests {
             String name = ff.requiredString("name");
             String id = cf.string("id");
             if (id != null) callNames.put(id, name);
-            out.add(new ToolCall(id, name, arguments(ff.raw("arguments"), index)));
+            out.add(new ToolCall(id, name, arguments(ff.raw("arguments"), "messages", "messages[" + index + "]")));
         }
         return out;
     }
 
-    private Map<String, Object> arguments(JsonNode raw, int index) {
+    /**
+     * Tool call arguments, a JSON object or (as OpenAI sends them) JSON text holding one.
+     *
+     * @param param the request field blamed in errors; {@code where} names the item within it
+     */
+    Map<String, Object> arguments(JsonNode raw, String param, String where) {
         if (raw == null) return Map.of();
         JsonNode node = raw;
         if (raw.isTextual()) {
@@ -157,44 +170,62 @@ final class OpenAiRequests {
             try {
                 node = json.parse(raw.textValue());
             } catch (Exception e) {
-                throw ApiException.badField("messages", "messages[" + index + "]: tool call arguments are not valid JSON");
+                throw ApiException.badField(param, where + ": tool call arguments are not valid JSON");
             }
         }
-        if (!node.isObject()) throw ApiException.badField("messages", "messages[" + index + "]: tool call arguments must be a JSON object");
+        if (!node.isObject()) throw ApiException.badField(param, where + ": tool call arguments must be a JSON object");
         return json.toMap(node);
     }
 
     /**
-     * {@code tool_choice}: {@code "none"} sends no tools, a named function sends only that one;
-     * {@code "auto"} and {@code "required"} send them all (see {@link #toolsRequired} for which
-     * of them the answer must call).
+     * {@code tools} in chat completions' nested shape ({@code {"type": "function", "function":
+     * {"name", ...}}}) or the Responses API's flat one ({@code {"type": "function", "name", ...}});
+     * the contract gets the nested one, which chat templates know. {@code tool_choice}:
+     * {@code "none"} sends no tools, a named function sends only that one; {@code "auto"} and
+     * {@code "required"} send them all (see {@link #toolsRequired} for which of them the answer
+     * must call).
      */
-    private List<Map<String, Object>> tools(Fields f) {
+    List<Map<String, Object>> tools(Fields f) {
         List<ObjectNode> tools = f.objects("tools");
         String only = toolChoice(f.raw("tool_choice"));
-        if (tools == null) {
-            if (only != null) throw ApiException.badField("tool_choice", "tool_choice names a function but no tools were given");
+        if (tools == null || tools.isEmpty()) {
+            if (only != null && !only.isEmpty()) throw ApiException.badField("tool_choice", "tool_choice names a function but no tools were given");
             return null;
         }
-        if ("".equals(only)) return null;
         List<Map<String, Object>> out = new ArrayList<>(tools.size());
         for (ObjectNode t : tools) {
-            Fields tf = new Fields(t, "tools[].");
-            ObjectNode function = tf.object("function");
-            if (function == null) throw ApiException.badField("tools", "tools[].function is required");
-            String name = new Fields(function, "tools[].function.").requiredString("name");
-            if (only == null || only.equals(name)) out.add(json.toMap(t));
+            ObjectNode tool = nested(t);
+            if (only == null || only.equals(tool.get("function").get("name").textValue())) out.add(json.toMap(tool));
         }
+        if ("".equals(only)) return null;
         if (only != null && out.isEmpty()) throw ApiException.badField("tool_choice", "tool_choice names \"" + only + "\", which is not among the tools");
         return out;
     }
 
     /** {@code "required"} and a named function: the answer must be a call (the engine constrains it to one). */
-    private static boolean toolsRequired(JsonNode choice) {
+    static boolean toolsRequired(JsonNode choice) {
         return choice != null && (choice.isTextual() ? choice.textValue().equals("required") : choice.isObject());
     }
 
-    /** Null for all tools, "" for none, or the one function's name. */
+    private ObjectNode nested(ObjectNode tool) {
+        Fields tf = new Fields(tool, "tools[].");
+        ObjectNode function = tf.object("function");
+        if (function != null) {
+            new Fields(function, "tools[].function.").requiredString("name");
+            return tool;
+        }
+        String type = tf.requiredString("type");
+        if (!type.equals("function")) throw ApiException.badField("tools", "unsupported tool type \"" + type + "\": mica runs function tools only");
+        tf.requiredString("name");
+        ObjectNode flat = tool.deepCopy();
+        flat.remove("type");
+        ObjectNode out = json.object();
+        out.put("type", "function");
+        out.set("function", flat);
+        return out;
+    }
+
+    /** Null for all tools, "" for none, or the one function's name (nested or flat, as the tools). */
     private static String toolChoice(JsonNode choice) {
         if (choice == null) return null;
         if (choice.isTextual()) {
@@ -205,25 +236,32 @@ final class OpenAiRequests {
             };
         }
         if (!(choice instanceof ObjectNode o)) throw ApiException.badField("tool_choice", "tool_choice must be a string or an object");
-        ObjectNode function = new Fields(o, "tool_choice.").object("function");
-        if (function == null) throw ApiException.badField("tool_choice", "tool_choice.function is required");
-        return new Fields(function, "tool_choice.function.").requiredString("name");
+        Fields cf = new Fields(o, "tool_choice.");
+        ObjectNode function = cf.object("function");
+        if (function != null) return new Fields(function, "tool_choice.function.").requiredString("name");
+        String type = cf.requiredString("type");
+        if (!type.equals("function")) throw ApiException.badField("tool_choice", "unsupported tool_choice type \"" + type + "\": mica runs function tools only");
+        return cf.requiredString("name");
     }
 
-    private OutputFormat responseFormat(ObjectNode raw) {
+    /**
+     * Chat completions' {@code response_format}, or the Responses API's {@code text.format} (named
+     * by {@code field}): the schema sits under {@code json_schema} in the first, flat in the second.
+     */
+    OutputFormat outputFormat(ObjectNode raw, String field) {
         if (raw == null) return null;
-        Fields f = new Fields(raw, "response_format.");
+        Fields f = new Fields(raw, field + ".");
         String type = f.requiredString("type");
         return switch (type) {
             case "text" -> null;
             case "json_object" -> new OutputFormat.AnyJson();
             case "json_schema" -> {
                 ObjectNode spec = f.object("json_schema");
-                ObjectNode schema = spec == null ? null : new Fields(spec, "response_format.json_schema.").object("schema");
-                if (schema == null) throw ApiException.badField("response_format", "response_format.json_schema.schema is required");
-                yield ollama.format(schema, "response_format");
+                ObjectNode schema = (spec == null ? f : new Fields(spec, field + ".json_schema.")).object("schema");
+                if (schema == null) throw ApiException.badField(field, field + (spec == null ? ".schema" : ".json_schema.schema") + " is required");
+                yield ollama.format(schema, field);
             }
-            default -> throw ApiException.badField("response_format", "invalid response_format.type \"" + type + "\"");
+            default -> throw ApiException.badField(field, "invalid " + field + ".type \"" + type + "\"");
         };
     }
 

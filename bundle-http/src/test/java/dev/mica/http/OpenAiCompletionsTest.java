@@ -94,5 +94,8 @@ class OpenAiCompletionsTest extends ServerFixture {
         assertEquals(0, engine.lastChat.get().tools().size());
         assertEquals(400, http.post("/v1/chat/completions", "{\"model\":\"stories\"," + tools + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"c\"}}," + msgs + "}").statusCode());
         assertEquals(400, http.post("/v1/chat/completions", "{\"model\":\"stories\"," + tools + ",\"tool_choice\":\"sometimes\"," + msgs + "}").statusCode());
+        http.post("/v1/chat/completions", "{\"model\":\"stories\",\"tools\":[{\"type\":\"function\",\"name\":\"flat\"}]," + msgs + "}");
+        assertEquals(List.of("flat"), engine.lastChat.get().tools().stream().map(t -> ((Map<?, ?>) t.get("function")).get("name")).toList(),
+                "the Responses API's flat tool shape is nested for the template");
     }
 }

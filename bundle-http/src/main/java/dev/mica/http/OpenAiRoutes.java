@@ -18,8 +18,8 @@ import java.util.List;
 
 /**
  * OpenAI's API under {@code /v1}: chat completions as JSON or as server-sent events ending in
- * {@code data: [DONE]}, legacy text completions ({@link OpenAiCompletions}), models and
- * embeddings, and errors as {@code {"error": {...}}}.
+ * {@code data: [DONE]}, responses ({@link ResponsesApi}), legacy text completions
+ * ({@link OpenAiCompletions}), models and embeddings, and errors as {@code {"error": {...}}}.
  */
 final class OpenAiRoutes implements ApiRoutes {
     private static final System.Logger LOG = System.getLogger("mica.http");
@@ -30,6 +30,7 @@ final class OpenAiRoutes implements ApiRoutes {
     private final OpenAiRequests requests;
     private final OpenAiResponses responses;
     private final OpenAiCompletions completions;
+    private final ResponsesApi responsesApi;
 
     OpenAiRoutes(Inference inference, Json json, Generations generations) {
         this.inference = inference;
@@ -38,12 +39,14 @@ final class OpenAiRoutes implements ApiRoutes {
         this.requests = new OpenAiRequests(json);
         this.responses = new OpenAiResponses(json);
         this.completions = new OpenAiCompletions(inference, json, generations, responses);
+        this.responsesApi = new ResponsesApi(inference, json, generations, responses);
     }
 
     @Override
     public void register(RoutesConfig routes) {
         routes.post("/v1/chat/completions", this::chatCompletions);
         routes.post("/v1/completions", completions::handle);
+        routes.post("/v1/responses", responsesApi::handle);
         routes.get("/v1/models", ctx -> sendJson(ctx, responses.models(inference.models())));
         routes.get("/v1/models/{model}", this::model);
         routes.post("/v1/embeddings", this::embeddings);

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Server-sent events as OpenAI streams them: {@code data: {json}\n\n} per chunk, then
  * {@code data: [DONE]\n\n}. Named events ({@code event: name}) are there for APIs that use them
- * (Anthropic's messages stream).
+ * (Anthropic's messages stream, OpenAI's responses).
  */
 final class SseStream extends ResponseStream {
     static final String CONTENT_TYPE = "text/event-stream";

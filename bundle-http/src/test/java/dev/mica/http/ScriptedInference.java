@@ -49,13 +49,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code vanishing}: no event; result() fails with NOT_FOUND (a late failure before any event)
  *   <li>{@code slow}: waits {@link #slowMillis} before the first token
  *   <li>{@code stopper}: token "Hello", then Done(stop) caused by the stop sequence "END"
+ *   <li>{@code cutoff}: token "Once", then Done(length): the answer ran into its token limit
  *   <li>{@code busy}: refused at once with UNAVAILABLE; any other name: NOT_FOUND
  * </ul>
  */
 final class ScriptedInference implements Inference {
     static final Metrics METRICS = new Metrics(12, 10, 2, 4, 1_000L, 2_000L, 3_000L, 7_000L);
     static final Set<String> MODELS = Set.of("stories:latest", "thinker:latest", "tools:latest", "endless:latest",
-            "broken:latest", "vanishing:latest", "slow:latest", "stopper:latest");
+            "broken:latest", "vanishing:latest", "slow:latest", "stopper:latest", "cutoff:latest");
 
     final AtomicReference<GenerateRequest> lastGenerate = new AtomicReference<>();
     final AtomicReference<ChatRequest> lastChat = new AtomicReference<>();
@@ -153,6 +154,10 @@ final class ScriptedInference implements Inference {
                         Done done = new Done(DoneReason.STOP, METRICS, null, "fake", "END");
                         sink.accept(done);
                         result.complete(done);
+                    }
+                    case "cutoff:latest" -> {
+                        sink.accept(new GenerationEvent.Token("Once", null));
+                        finish(sink, DoneReason.LENGTH);
                     }
                     default -> result.completeExceptionally(new IllegalStateException(name));
                 }

@@ -79,6 +79,17 @@ class StreamingLifecycleTest {
     }
 
     @Test
+    void responsesClientDisconnectCancelsTheGeneration() throws Exception {
+        ScriptedInference engine = new ScriptedInference();
+        try (MicaHttpServer server = start(engine, HttpSettings.loopback(0))) {
+            List<String> events = readThenDisconnect(server.uri(), "/v1/responses", "{\"model\":\"endless\",\"stream\":true,\"input\":\"go\"}", 6);
+            assertTrue(events.getLast().contains("\"response.output_text.delta\""), events.toString());
+            assertTrue(engine.cancelled.await(5, TimeUnit.SECONDS), "generation not cancelled after the client left");
+            awaitNoActiveGenerations(server);
+        }
+    }
+
+    @Test
     void stopCancelsStreamsInFlightAndFreesThePort() throws Exception {
         ScriptedInference engine = new ScriptedInference();
         MicaHttpServer server = start(engine, HttpSettings.loopback(0));

@@ -9,6 +9,7 @@ import dev.mica.api.inference.OutputFormat;
 import dev.mica.api.inference.Think;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Responses API request ({@code POST /v1/responses}) to the contract's {@link ChatRequest}:
@@ -49,8 +50,11 @@ final class ResponsesRequests {
         if (maxTokens != null && maxTokens < 1) throw ApiException.badField("max_output_tokens", "max_output_tokens must be at least 1");
         Options options = new Options(null, maxTokens, null, f.number("temperature", 0, 2), null, f.number("top_p", 0, 1),
                 null, null, null, null, null, null, null, null, null, null, null, null);
-        ChatRequest request = new ChatRequest(model, messages, chat.tools(f), textFormat(f.object("text")), options, null,
-                reasoning(f.object("reasoning")), false, 0, f.string("prompt_cache_key"));
+        List<Map<String, Object>> tools = chat.tools(f);
+        boolean required = OpenAiRequests.toolsRequired(f.raw("tool_choice"));
+        if (required && tools == null) throw ApiException.badField("tool_choice", "tool_choice requires a tool call but no tools were given");
+        ChatRequest request = new ChatRequest(model, messages, tools, textFormat(f.object("text")), options, null,
+                reasoning(f.object("reasoning")), false, 0, f.string("prompt_cache_key"), required);
         List<String> include = f.strings("include");
         boolean encrypted = include != null && include.contains("reasoning.encrypted_content");
         return new Call(request, f.bool("stream", false), echo(f), encrypted);

@@ -143,6 +143,7 @@ class OpenAiResponsesApiTest extends ServerFixture {
 
         post("{\"model\":\"stories\",\"input\":\"hi\"," + tools + ",\"tool_choice\":{\"type\":\"function\",\"name\":\"b\"}}");
         assertEquals(List.of("b"), engine.lastChat.get().tools().stream().map(t -> ((Map<?, ?>) t.get("function")).get("name")).toList());
+        assertTrue(engine.lastChat.get().toolsRequired(), "a named function must be called");
         post("{\"model\":\"stories\",\"input\":\"hi\"," + tools + ",\"tool_choice\":\"none\"}");
         assertTrue(engine.lastChat.get().tools().isEmpty());
         post("{\"model\":\"stories\",\"input\":\"hi\"," + tools + ",\"tool_choice\":\"auto\"}");
@@ -150,6 +151,7 @@ class OpenAiResponsesApiTest extends ServerFixture {
         JsonNode echoed = Http.json(post("{\"model\":\"stories\",\"input\":\"hi\"," + tools + ",\"tool_choice\":\"required\"}"));
         assertEquals("a", echoed.get("tools").get(0).get("name").asText(), "the response repeats the tools as given");
         assertEquals("required", echoed.get("tool_choice").asText());
+        assertTrue(engine.lastChat.get().toolsRequired());
     }
 
     @Test

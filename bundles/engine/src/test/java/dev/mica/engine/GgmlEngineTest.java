@@ -65,7 +65,13 @@ class GgmlEngineTest {
             """
             {"type": "object", "properties": {"when": {"type": "string", "format": "date"},
                                               "pair": {"type": "array", "prefixItems": [{"type": "string", "maxLength": 3}, {"type": "null"}]}},
-             "required": ["when", "pair"]}""");
+             "required": ["when", "pair"]}""",
+            """
+            {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}-\\\\d{2,4}$"},
+                                              "mail": {"type": "string", "pattern": "^[a-z]{1,8}@example\\\\.(com|org)$"},
+                                              "quote": {"type": "string", "pattern": "^say \\"[^\\"]{0,6}\\"$"},
+                                              "tag": {"type": "string", "pattern": "^v\\\\d{1,3}(-rc\\\\d)?$"}},
+             "required": ["code", "mail", "quote", "tag"]}""");
 
     /** A Hermes-style template (Qwen2.5, Qwen3): tools in the system turn, calls in <tool_call> tags. */
     private static final String HERMES_TEMPLATE = """

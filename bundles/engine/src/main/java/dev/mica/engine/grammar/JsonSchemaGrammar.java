@@ -23,10 +23,11 @@ import java.util.TreeMap;
  * {@code #/$defs/..}, {@code #/definitions/..}, any JSON pointer), {@code properties},
  * {@code required}, {@code additionalProperties}, {@code items}, {@code prefixItems},
  * {@code minItems}, {@code maxItems}, {@code minLength}, {@code maxLength}, {@code format} (date,
- * time, date-time, uuid), integer {@code minimum}/{@code maximum} (also exclusive). As in
- * llama.cpp, an object lists only its declared properties unless {@code additionalProperties}
- * allows more. Not enforced (the output still parses, it may not validate): {@code pattern},
- * number bounds, {@code multipleOf}, {@code uniqueItems}, and length or item bounds above
+ * time, date-time, uuid), {@code pattern} ({@link RegexGrammar}: most regular expressions; it
+ * then takes the place of the length bounds), integer {@code minimum}/{@code maximum} (also
+ * exclusive). As in llama.cpp, an object lists only its declared properties unless
+ * {@code additionalProperties} allows more. Not enforced (the output still parses, it may not
+ * validate): patterns with back-references or look-around, number bounds, {@code multipleOf}, {@code uniqueItems}, and length or item bounds above
  * {@value #MAX_REPEAT}, which would expand into very large grammars.
  *
  * <p>Schemas that are malformed (wrong types, negative or crossed bounds, unresolvable
@@ -329,6 +330,13 @@ public final class JsonSchemaGrammar {
             }
             default -> { }
         }
+        if (s.has("pattern")) {
+            try {
+                return add(ruleName, RegexGrammar.string(text(s, "pattern", where)));
+            } catch (RegexGrammar.Unsupported e) {
+                // as before patterns were understood: the string is free, and may not validate
+            }
+        }
         int min = count(s, "minLength", where, 0);
         int max = count(s, "maxLength", where, -1);
         if (max >= 0 && min > max) throw new InvalidSchemaException(where + ": minLength " + min + " exceeds maxLength " + max);
@@ -439,7 +447,7 @@ public final class JsonSchemaGrammar {
         if (!next.isEmpty()) out.append(" | [^\"").append(rejects).append("] ").append(ch).append('*');
     }
 
-    private static String rangeChar(int codePoint) {
+    static String rangeChar(int codePoint) {
         String c = Character.toString(codePoint);
         return switch (c) {
             case "\\", "]", "-", "^", "\"" -> "\\" + c;

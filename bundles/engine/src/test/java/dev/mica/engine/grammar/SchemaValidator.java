@@ -74,6 +74,9 @@ public final class SchemaValidator {
             int len = x.textValue().codePointCount(0, x.textValue().length());
             if (s.has("minLength") && len < s.get("minLength").asInt()) errors.add(at + ": shorter than minLength");
             if (s.has("maxLength") && len > s.get("maxLength").asInt()) errors.add(at + ": longer than maxLength");
+            if (s.has("pattern") && !java.util.regex.Pattern.compile(s.get("pattern").asText()).matcher(x.textValue()).find()) {
+                errors.add(at + ": does not match the pattern " + s.get("pattern").asText());
+            }
             if ("date".equals(s.path("format").asText()) && !x.textValue().matches("\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])")) {
                 errors.add(at + ": not a date");
             }

@@ -1,0 +1,211 @@
+package dev.mica.mlx;
+
+import dev.mica.api.arch.ForwardPass;
+import dev.mica.api.arch.Tensor;
+import dev.mica.api.backend.BackendException;
+import dev.mica.api.backend.Batch;
+import dev.mica.api.backend.Constraint;
+import dev.mica.api.backend.ContextOptions;
+import dev.mica.api.backend.DecodeResult;
+import dev.mica.api.backend.InferenceContext;
+import dev.mica.api.backend.Sampler;
+import dev.mica.api.backend.SamplingParams;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Sequences of one model, decoded in batches by the model's forward pass over MLX. A decode records
+ * the graph, evaluates the logits and the new KV together, copies the logits out and frees every
+ * array of the step: nothing of a step outlives it but what the memory keeps. All methods but
+ * {@link #abort()} hold the context's lock.
+ */
+final class MlxContext implements InferenceContext {
+    private final MlxModel model;
+    private final MlxRuntime rt;
+    private final Object lock = new Object();
+    private final int contextLength, maxSequences, batchCapacity, vocabSize;
+    private final AtomicBoolean abortRequested = new AtomicBoolean();
+    private final MlxOps ops;
+    private final ForwardPass pass;
+    private final MlxMemory memory;
+
+    private float[] logits = new float[0];
+    private int[] outputIndex = new int[0];
+    private boolean closed;
+
+    MlxContext(MlxModel model, ContextOptions options) throws BackendException {
+        if (options.embeddings()) throw new BackendException("the mlx backend does not compute embeddings yet; use the ggml backend");
+        this.model = model;
+        this.rt = model.runtime();
+        this.contextLength = options.contextLength();
+        this.maxSequences = options.maxSequences();
+        this.batchCapacity = Math.min(options.batchSize(), options.contextLength());
+        MlxMemory[] holder = new MlxMemory[1];
+        this.ops = new MlxOps(rt, abortRequested::get, () -> holder[0]);
+        this.pass = model.build(ops);
+        this.vocabSize = pass.vocabSize();
+        try {
+            this.memory = holder[0] = new MlxMemory(lock, model, rt, pass.state(), contextLength, maxSequences);
+        } catch (UnsupportedOperationException e) {
+            throw new BackendException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int maxSequences() {
+        return maxSequences;
+    }
+
+    @Override
+    public int contextLength() {
+        return contextLength;
+    }
+
+    @Override
+    public int batchCapacity() {
+        return batchCapacity;
+    }
+
+    /** Nothing of a batch that fails, or is aborted, stays in the memory. */
+    @Override
+    public DecodeResult decode(Batch batch) throws BackendException {
+        synchronized (lock) {
+            ensureOpen();
+            int n = validate(batch);
+            int[] tokens = new int[n], positions = new int[n], sequences = new int[n], index = new int[n];
+            int outputs = 0;
+            for (int i = 0; i < n; i++) {
+                tokens[i] = batch.token(i);
+                positions[i] = batch.position(i);
+                sequences[i] = batch.sequence(i);
+                index[i] = batch.wantsLogits(i) ? outputs++ : -1;
+            }
+            memory.checkPositions(positions, sequences);
+            int[] outputRows = new int[outputs];
+            for (int i = 0; i < n; i++) if (index[i] >= 0) outputRows[index[i]] = i;
+            outputIndex = new int[0];
+            if (!memory.fits(n)) return DecodeResult.NO_SPACE;
+            MlxStep step = new MlxStep(tokens, positions, sequences, outputRows);
+            int expected = outputs;
+            try {
+                logits = rt.call(() -> run(step, expected));
+            } catch (MlxOps.Aborted e) {
+                return DecodeResult.ABORTED;
+            } catch (RuntimeException e) {
+                throw new BackendException("the " + model.info().architecture() + " forward pass failed on MLX: " + e.getMessage(), e);
+            } finally {
+                abortRequested.set(false);
+            }
+            outputIndex = index;
+            return DecodeResult.OK;
+        }
+    }
+
+    /** On the MLX thread. */
+    private float[] run(MlxStep step, int outputs) {
+        try {
+            Tensor result = pass.forward(step);
+            if (!(result instanceof MlxTensor r) || r.dims().length != 2 || r.dims()[0] != outputs || (outputs > 0 && r.dims()[1] != vocabSize)) {
+                throw new IllegalStateException("the forward pass returned " + result + ", expected [" + outputs + ", " + vocabSize + "]");
+            }
+            List<MemorySegment> wanted = memory.pending();
+            wanted.add(r.array());
+            rt.mlx().eval(wanted);
+            float[] out = outputs == 0 ? new float[0] : rt.mlx().floats(r.array());
+            memory.commit(step);
+            return out;
+        } catch (RuntimeException | Error e) {
+            memory.rollback();
+            throw e;
+        } finally {
+            ops.release();
+        }
+    }
+
+    private int validate(Batch batch) {
+        int n = batch.size();
+        if (n == 0) throw new IllegalArgumentException("empty batch");
+        if (n > batchCapacity) throw new IllegalArgumentException("batch of " + n + " tokens exceeds this context's batch capacity of " + batchCapacity);
+        for (int i = 0; i < n; i++) {
+            int token = batch.token(i), s = batch.sequence(i);
+            if (token < 0 || token >= vocabSize) throw new IllegalArgumentException("row " + i + ": token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
+            if (s < 0 || s >= maxSequences) throw new IllegalArgumentException("sequence " + s + " is outside [0, " + maxSequences + ")");
+            if (batch.position(i) < 0) throw new IllegalArgumentException("row " + i + ": negative position " + batch.position(i));
+        }
+        return n;
+    }
+
+    private int outputOf(int batchRow) {
+        if (batchRow < 0 || batchRow >= outputIndex.length || outputIndex[batchRow] < 0) {
+            throw new IllegalArgumentException("batch row " + batchRow + " has no logits: mark it in the batch, and decode successfully first");
+        }
+        return outputIndex[batchRow];
+    }
+
+    @Override
+    public MemorySegment logits(int batchRow) {
+        synchronized (lock) {
+            ensureOpen();
+            int o = outputOf(batchRow);
+            return MemorySegment.ofArray(logits).asSlice((long) o * vocabSize * Float.BYTES, (long) vocabSize * Float.BYTES).asReadOnly();
+        }
+    }
+
+    /** A row's logits, copied (the sampler changes them). */
+    float[] logitsCopy(int batchRow) {
+        synchronized (lock) {
+            ensureOpen();
+            int o = outputOf(batchRow);
+            return Arrays.copyOfRange(logits, o * vocabSize, (o + 1) * vocabSize);
+        }
+    }
+
+    Object lock() {
+        return lock;
+    }
+
+    @Override
+    public float[] embedding(int sequence) {
+        throw new IllegalStateException("not an embeddings context: the mlx backend computes logits only");
+    }
+
+    @Override
+    public MlxMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public Sampler sampler(SamplingParams params, Constraint constraint) throws BackendException {
+        if (constraint != null) throw new BackendException("the mlx backend does not support grammar constraints (structured output); use the ggml backend");
+        return new MlxSampler(this, params);
+    }
+
+    @Override
+    public void abort() {
+        abortRequested.set(true);
+    }
+
+    @Override
+    public void close() {
+        abortRequested.set(true);
+        synchronized (lock) {
+            if (closed) return;
+            closed = true;
+            memory.free();
+            rt.run(ops::close);
+            logits = new float[0];
+        }
+        model.forget(this);
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("context is closed");
+    }
+
+    static float[] row(MemorySegment s) {
+        return s.toArray(ValueLayout.JAVA_FLOAT);
+    }
+}

@@ -1,0 +1,426 @@
+package dev.mica.mlx;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.mica.api.arch.Rope;
+import dev.mica.api.arch.Step;
+import dev.mica.api.arch.Tensor;
+import dev.mica.api.arch.TensorOps;
+import dev.mica.api.arch.TopK;
+import dev.mica.mlx.ffm.Mlx;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@link TensorOps} over MLX arrays. Ops only record MLX's lazy graph; the context evaluates the
+ * logits (and the new KV) once per step. Every array an op makes belongs to the current step's
+ * scope and is freed by {@link #release()}: MLX arrays share their buffers by reference count, so
+ * freeing a handle never invalidates a result computed from it.
+ *
+ * <p>Called only on the MLX thread (the context runs the forward pass there).
+ */
+final class MlxOps implements TensorOps {
+    /** Thrown inside a forward pass when the context is asked to abort. */
+    static final class Aborted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Aborted() {
+            super("aborted", null, false, false);
+        }
+    }
+
+    private final MlxRuntime rt;
+    private final Mlx mlx;
+    private final BooleanSupplier aborted;
+    private final java.util.function.Supplier<MlxMemory> memory;
+    private final List<MemorySegment> scope = new ArrayList<>();
+    /** RoPE frequencies per factors tensor: read once, kept for the context's life. */
+    private final Map<Tensor, MemorySegment> ropeFreqs = new IdentityHashMap<>();
+
+    MlxOps(MlxRuntime rt, BooleanSupplier aborted, java.util.function.Supplier<MlxMemory> memory) {
+        this.rt = rt;
+        this.mlx = rt.mlx();
+        this.aborted = aborted;
+        this.memory = memory;
+    }
+
+    /** Frees every array made since the last release. */
+    void release() {
+        for (MemorySegment h : scope) mlx.free(h);
+        scope.clear();
+    }
+
+    /** Frees what outlives steps (RoPE frequencies); the context calls it on close. */
+    void close() {
+        release();
+        ropeFreqs.values().forEach(mlx::free);
+        ropeFreqs.clear();
+    }
+
+    private MemorySegment keep(MemorySegment h) {
+        scope.add(h);
+        return h;
+    }
+
+    private MemorySegment op(String name, Object... args) {
+        return keep(mlx.op(name, args));
+    }
+
+    private MlxTensor wrap(MemorySegment h) {
+        int[] s = mlx.shape(h);
+        long[] dims = new long[s.length];
+        for (int i = 0; i < s.length; i++) dims[i] = s[i];
+        int dtype = mlx.dtype(h);
+        return new MlxTensor(h, dims, dtype == Mlx.INT32 || dtype == Mlx.UINT32 ? "i32" : "f32");
+    }
+
+    private void checkAbort() {
+        if (!rt.onThread()) throw new IllegalStateException("MLX ops run on the MLX thread only");
+        if (aborted.getAsBoolean()) throw new Aborted();
+    }
+
+    private static MlxTensor t(Tensor x) {
+        if (x instanceof MlxTensor m) return m;
+        throw new IllegalArgumentException("not an MLX tensor: " + x);
+    }
+
+    /** Activations: the array itself; quantized weights dequantized (rare: norms and biases are never quantized). */
+    private MemorySegment a(Tensor x) {
+        MlxTensor m = t(x);
+        return m.quantized() ? dequantize(m.array(), m.quant()) : m.array();
+    }
+
+    private MemorySegment dequantize(MemorySegment w, MlxTensor.Quant q) {
+        return op("mlx_dequantize", w, q.scales(), q.biases() == null ? MemorySegment.NULL : q.biases(), mlx.optInt(false, q.groupSize()),
+                mlx.optInt(true, q.bits()), mlx.cstring(q.mode()), MemorySegment.NULL, mlx.optDtype(Mlx.FLOAT32));
+    }
+
+    MemorySegment indices(int[] values) {
+        return keep(mlx.array(MemorySegment.ofArray(values), new int[] {values.length}, Mlx.INT32));
+    }
+
+    private MemorySegment scalar(float v) {
+        return keep(mlx.scalar(v));
+    }
+
+    private static int[] ints(long... dims) {
+        int[] s = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) s[i] = Math.toIntExact(dims[i]);
+        return s;
+    }
+
+    private MemorySegment reshapeArray(MemorySegment x, int... shape) {
+        return op("mlx_reshape", x, native_(shape), (long) shape.length);
+    }
+
+    /** Downcalls take no heap arrays: shapes and axes go off-heap, in a scratch reused across calls. */
+    private MemorySegment native_(int[] values) {
+        return mlx.scratchInts(values);
+    }
+
+    // ---------------------------------------------------------------- gathering
+
+    @Override
+    public Tensor embed(Tensor table, int[] tokens) {
+        checkAbort();
+        MlxTensor w = t(table);
+        MemorySegment idx = indices(tokens);
+        if (!w.quantized()) return wrap(op("mlx_take_axis", w.array(), idx, 0));
+        MlxTensor.Quant q = w.quant();
+        MemorySegment rows = op("mlx_take_axis", w.array(), idx, 0);
+        MemorySegment scales = op("mlx_take_axis", q.scales(), idx, 0);
+        MemorySegment biases = q.biases() == null ? null : op("mlx_take_axis", q.biases(), idx, 0);
+        return wrap(dequantize(rows, new MlxTensor.Quant(scales, biases, q.groupSize(), q.bits(), q.mode())));
+    }
+
+    @Override
+    public Tensor rows(Tensor x, int[] rows) {
+        checkAbort();
+        return wrap(op("mlx_take_axis", a(x), indices(rows), 0));
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    @Override
+    public Tensor matmul(Tensor x, Tensor w) {
+        checkAbort();
+        MlxTensor m = t(w);
+        if (m.quantized()) {
+            MlxTensor.Quant q = m.quant();
+            return wrap(op("mlx_quantized_matmul", a(x), m.array(), q.scales(), q.biases() == null ? MemorySegment.NULL : q.biases(), true,
+                    mlx.optInt(false, q.groupSize()), mlx.optInt(true, q.bits()), mlx.cstring(q.mode())));
+        }
+        return wrap(op("mlx_matmul", a(x), op("mlx_swapaxes", m.array(), -1, -2)));
+    }
+
+    /** As mlx-lm's SwitchGLU: x gets two unit axes so the expert index picks one matrix per (token, slot). */
+    @Override
+    public Tensor gatherMatmul(Tensor x, Tensor w, Tensor experts) {
+        checkAbort();
+        MlxTensor m = t(w);
+        MemorySegment in = a(x);
+        long[] xs = t(x).dims();
+        in = xs.length == 2 ? reshapeArray(in, (int) xs[0], 1, 1, (int) xs[1]) : reshapeArray(in, (int) xs[0], (int) xs[1], 1, (int) xs[2]);
+        MemorySegment idx = a(experts);
+        MemorySegment out;
+        if (m.quantized()) {
+            MlxTensor.Quant q = m.quant();
+            out = op("mlx_gather_qmm", in, m.array(), q.scales(), q.biases() == null ? MemorySegment.NULL : q.biases(), MemorySegment.NULL,
+                    idx, true, mlx.optInt(false, q.groupSize()), mlx.optInt(true, q.bits()), mlx.cstring(q.mode()), false);
+        } else {
+            out = op("mlx_gather_mm", in, op("mlx_swapaxes", m.array(), -1, -2), MemorySegment.NULL, idx, false);
+        }
+        return wrap(op("mlx_squeeze_axis", out, -2));
+    }
+
+    // ---------------------------------------------------------------- normalization, position
+
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        checkAbort();
+        return wrap(op("mlx_fast_rms_norm", a(x), weight == null ? MemorySegment.NULL : a(weight), eps));
+    }
+
+    /**
+     * MLX's fast RoPE rotates by one offset plus the index along the sequence axis, so the rows are
+     * taken in runs of consecutive positions (one run per sequence in a batch) and joined again.
+     */
+    @Override
+    public Tensor rope(Tensor x, int[] positions, Rope rope, Tensor freqFactors) {
+        checkAbort();
+        MlxTensor in = t(x);
+        long[] s = in.dims();
+        if (s.length != 3 || s[0] != positions.length || rope.dims() > s[2]) {
+            throw new IllegalArgumentException("rope of " + in + " for " + positions.length + " positions, " + rope);
+        }
+        boolean traditional = rope.style() == Rope.Style.NORMAL;   // adjacent pairs
+        MemorySegment freqs = freqFactors == null ? MemorySegment.NULL : freqs(rope, freqFactors);
+        List<MemorySegment> parts = new ArrayList<>();
+        int start = 0;
+        for (int r = 1; r <= positions.length; r++) {
+            if (r < positions.length && positions[r] == positions[r - 1] + 1) continue;
+            MemorySegment run = start == 0 && r == positions.length ? in.array() : slice(in.array(), 0, start, r);
+            MemorySegment heads = op("mlx_swapaxes", run, 0, 1);            // [heads, tokens, dim]: tokens as the sequence axis
+            MemorySegment rotated = op("mlx_fast_rope", heads, rope.dims(), traditional,
+                    mlx.optFloat(freqFactors == null ? rope.base() : null), rope.scale(), positions[start], freqs);
+            parts.add(op("mlx_swapaxes", rotated, 0, 1));
+            start = r;
+        }
+        return wrap(parts.size() == 1 ? parts.getFirst() : concat(parts, 0));
+    }
+
+    /** MLX divides positions by these: the base's wavelengths times Llama 3's per-frequency factors. */
+    private MemorySegment freqs(Rope rope, Tensor factors) {
+        return ropeFreqs.computeIfAbsent(factors, f -> {
+            float[] div = mlx.floats(t(f).array());
+            int half = rope.dims() / 2;
+            float[] out = new float[half];
+            for (int i = 0; i < half; i++) out[i] = (float) (Math.pow(rope.base(), 2.0 * i / rope.dims()) * div[i]);
+            return mlx.array(MemorySegment.ofArray(out), new int[] {half}, Mlx.FLOAT32);
+        });
+    }
+
+    // ---------------------------------------------------------------- per-sequence state
+
+    /**
+     * Per sequence: its rows' keys and values are appended to what the memory holds for it, and
+     * its queries attend with MLX's causal mask, which aligns the last query with the last key, so
+     * each row sees its own position and those before. The new KV is pending until the context
+     * commits the step.
+     */
+    @Override
+    public Tensor attention(Step s, int layer, Tensor q, Tensor k, Tensor v, float scale) {
+        checkAbort();
+        if (!(s instanceof MlxStep step)) throw new IllegalArgumentException("not a step of the MLX backend: " + s);
+        MlxTensor tq = t(q), tk = t(k), tv = t(v);
+        MlxMemory memory = this.memory.get();
+        var spec = memory.attentionLayer(layer);
+        int n = step.size(), heads = (int) tq.dims()[1];
+        if (tq.dims()[0] != n || tq.dims()[2] != spec.keyDim() || !Arrays.equals(tk.dims(), new long[] {n, spec.kvHeads(), spec.keyDim()})
+                || !Arrays.equals(tv.dims(), new long[] {n, spec.kvHeads(), spec.valueDim()}) || heads % spec.kvHeads() != 0) {
+            throw new IllegalArgumentException("attention of layer " + layer + ": q " + tq + ", k " + tk + ", v " + tv
+                    + " do not fit " + spec + " for " + n + " tokens");
+        }
+        List<MemorySegment> outs = new ArrayList<>();
+        int[] order = new int[n];
+        int o = 0;
+        for (Map.Entry<Integer, int[]> g : step.groups().entrySet()) {
+            int[] rows = g.getValue();
+            MemorySegment idx = step.single() ? null : indices(rows);
+            MemorySegment qs = headsFirst(tq.array(), idx), ks = headsFirst(tk.array(), idx), vs = headsFirst(tv.array(), idx);
+            MemorySegment[] kv = memory.append(layer, g.getKey(), ks, vs);
+            MemorySegment att = op("mlx_fast_scaled_dot_product_attention", qs, kv[0], kv[1], scale,
+                    mlx.cstring(rows.length > 1 ? "causal" : ""), MemorySegment.NULL, MemorySegment.NULL);
+            // [1, heads, m, valueDim] → [m, heads · valueDim]
+            outs.add(reshapeArray(op("mlx_transpose_axes", att, native_(new int[] {0, 2, 1, 3}), 4L), rows.length, heads * spec.valueDim()));
+            for (int r : rows) order[o++] = r;
+        }
+        if (outs.size() == 1) return wrap(outs.getFirst());
+        int[] inverse = new int[n];
+        for (int i = 0; i < n; i++) inverse[order[i]] = i;
+        return wrap(op("mlx_take_axis", concat(outs, 0), indices(inverse), 0));
+    }
+
+    /** {@code [tokens, heads, dim]} (the given rows) → {@code [1, heads, tokens, dim]}. */
+    private MemorySegment headsFirst(MemorySegment x, MemorySegment rows) {
+        MemorySegment r = rows == null ? x : op("mlx_take_axis", x, rows, 0);
+        return op("mlx_expand_dims", op("mlx_swapaxes", r, 0, 1), 0);
+    }
+
+    @Override
+    public Tensor conv1d(Step step, int layer, Tensor x, Tensor kernel) {
+        throw new UnsupportedOperationException("the MLX backend does not run recurrent layers yet (conv1d of layer " + layer
+                + "): Qwen3.5's gated-delta layers need the java or ggml backend");
+    }
+
+    @Override
+    public Tensor gatedDelta(Step step, int layer, Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta) {
+        throw new UnsupportedOperationException("the MLX backend does not run recurrent layers yet (gatedDelta of layer " + layer
+                + "): Qwen3.5's gated-delta layers need the java or ggml backend");
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    private Tensor binary(String name, Tensor x, Tensor y) {
+        checkAbort();
+        return wrap(op(name, a(x), a(y)));
+    }
+
+    @Override
+    public Tensor add(Tensor x, Tensor y) {
+        return binary("mlx_add", x, y);
+    }
+
+    @Override
+    public Tensor sub(Tensor x, Tensor y) {
+        return binary("mlx_subtract", x, y);
+    }
+
+    @Override
+    public Tensor mul(Tensor x, Tensor y) {
+        return binary("mlx_multiply", x, y);
+    }
+
+    @Override
+    public Tensor div(Tensor x, Tensor y) {
+        return binary("mlx_divide", x, y);
+    }
+
+    @Override
+    public Tensor scale(Tensor x, float s) {
+        checkAbort();
+        return wrap(op("mlx_multiply", a(x), scalar(s)));
+    }
+
+    @Override
+    public Tensor silu(Tensor x) {
+        checkAbort();
+        MemorySegment in = a(x);
+        return wrap(op("mlx_multiply", in, op("mlx_sigmoid", in)));
+    }
+
+    /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    @Override
+    public Tensor gelu(Tensor x) {
+        checkAbort();
+        MemorySegment in = a(x);
+        MemorySegment cube = op("mlx_multiply", in, op("mlx_square", in));
+        MemorySegment inner = op("mlx_multiply", op("mlx_add", in, op("mlx_multiply", cube, scalar(0.044715f))),
+                scalar((float) Math.sqrt(2 / Math.PI)));
+        MemorySegment half = op("mlx_multiply", in, scalar(0.5f));
+        return wrap(op("mlx_multiply", half, op("mlx_add", op("mlx_tanh", inner), scalar(1f))));
+    }
+
+    @Override
+    public Tensor sigmoid(Tensor x) {
+        checkAbort();
+        return wrap(op("mlx_sigmoid", a(x)));
+    }
+
+    /** log(1 + eˣ) as logaddexp(x, 0), which does not overflow. */
+    @Override
+    public Tensor softplus(Tensor x) {
+        checkAbort();
+        return wrap(op("mlx_logaddexp", a(x), scalar(0f)));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public Tensor softmax(Tensor x) {
+        checkAbort();
+        return wrap(op("mlx_softmax_axis", a(x), -1, true));
+    }
+
+    /** MLX's topk is unordered: partition for the k largest, then sort those descending. */
+    @Override
+    public TopK topK(Tensor x, int k) {
+        checkAbort();
+        MemorySegment in = a(x);
+        long last = t(x).dims()[t(x).dims().length - 1];
+        if (k <= 0 || k > last) throw new IllegalArgumentException("top " + k + " of " + x);
+        MemorySegment neg = op("mlx_negative", in);
+        MemorySegment part = op("mlx_argpartition_axis", neg, k - 1, -1);
+        MemorySegment idx = slice(part, -1, 0, k);
+        MemorySegment vals = op("mlx_take_along_axis", in, idx, -1);
+        MemorySegment order = op("mlx_argsort_axis", op("mlx_negative", vals), -1);
+        MemorySegment sortedIdx = op("mlx_astype", op("mlx_take_along_axis", idx, order, -1), Mlx.INT32);
+        return new TopK(wrap(op("mlx_take_along_axis", vals, order, -1)), wrap(sortedIdx));
+    }
+
+    @Override
+    public Tensor sum(Tensor x, int axis) {
+        checkAbort();
+        return wrap(op("mlx_sum_axis", a(x), axis, false));
+    }
+
+    // ---------------------------------------------------------------- shape
+
+    @Override
+    public Tensor reshape(Tensor x, long... shape) {
+        checkAbort();
+        return wrap(reshapeArray(a(x), ints(shape)));
+    }
+
+    @Override
+    public Tensor slice(Tensor x, int axis, long from, long to) {
+        checkAbort();
+        return wrap(slice(a(x), axis, (int) from, (int) to));
+    }
+
+    MemorySegment slice(MemorySegment x, int axis, int from, int to) {
+        int[] shape = mlx.shape(x);
+        int ax = axis < 0 ? shape.length + axis : axis;
+        int[] start = new int[shape.length], stop = shape.clone(), strides = new int[shape.length];
+        Arrays.fill(strides, 1);
+        start[ax] = from;
+        stop[ax] = to;
+        return op("mlx_slice", x, native_(start), (long) start.length, native_(stop), (long) stop.length, native_(strides),
+                (long) strides.length);
+    }
+
+    @Override
+    public Tensor concat(int axis, Tensor x, Tensor y) {
+        checkAbort();
+        return wrap(concat(List.of(a(x), a(y)), axis));
+    }
+
+    private MemorySegment concat(List<MemorySegment> parts, int axis) {
+        MemorySegment vec = mlx.vector(parts);
+        try {
+            return op("mlx_concatenate_axis", vec, axis);
+        } finally {
+            mlx.invoke("mlx_vector_array_free", vec);
+        }
+    }
+
+    /** Reads a (small) tensor's values, e.g. in tests. */
+    float[] read(Tensor x) {
+        return mlx.floats(a(x));
+    }
+}

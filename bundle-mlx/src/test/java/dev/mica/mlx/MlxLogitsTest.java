@@ -62,6 +62,15 @@ class MlxLogitsTest {
         compare(file, new Llama(), bound);
     }
 
+    /** MXFP4 blocks (as gpt-oss ships them) become MLX's own mxfp4: same exponent byte, nibbles reordered. */
+    @Test
+    void mxfp4WeightsRunAsMlxMxfp4() throws Exception {
+        MlxTesting.folder();
+        Path f32 = dir.resolve("tiny-f32.gguf");
+        SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, f32);
+        compare(ArchModels.withRandomBlocks(f32, GgmlType.MXFP4, dir.resolve("tiny-mxfp4.gguf"), 3), new Llama(), 1e-3);
+    }
+
     @Test
     void qwen3MatchesTheJavaBackend() throws Exception {
         MlxTesting.folder();

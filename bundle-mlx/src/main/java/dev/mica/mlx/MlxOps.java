@@ -317,10 +317,12 @@ final class MlxOps implements TensorOps {
         return wrap(op("mlx_multiply", a(x), scalar(s)));
     }
 
+    /** On the GPU through the fused custom Metal kernel (see {@link MetalKernels}); elsewhere sigmoid then multiply. */
     @Override
     public Tensor silu(Tensor x) {
         checkAbort();
         MemorySegment in = a(x);
+        if (rt.metalKernels() != null) return wrap(keep(rt.metalKernels().silu(in, mlx.shape(in))));
         return wrap(op("mlx_multiply", in, op("mlx_sigmoid", in)));
     }
 

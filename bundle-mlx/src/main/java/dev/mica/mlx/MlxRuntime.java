@@ -21,6 +21,7 @@ final class MlxRuntime implements AutoCloseable {
     private final boolean gpu;
     private final String device;
     private final Map<String, String> gpuInfo;
+    private final MetalKernels metalKernels;
 
     private MlxRuntime(String folder) throws MlxLibrary.Unavailable {
         var lookup = MlxLibrary.load(folder);
@@ -39,6 +40,9 @@ final class MlxRuntime implements AutoCloseable {
             });
             gpuInfo = gpu ? call(() -> mlx.deviceInfo(true, List.of("architecture", "device_name", "memory_size",
                     "max_recommended_working_set_size"))) : Map.of();
+            // Off unless MLX runs on Metal; mica.mlx.metal.kernels=false keeps MLX's own kernels there too.
+            boolean custom = gpu && !"false".equals(System.getProperty("mica.mlx.metal.kernels"));
+            metalKernels = custom ? call(() -> new MetalKernels(mlx)) : null;
             String version = call(mlx::version);
             device = gpu ? Metal.describe(gpuInfo) + ", MLX " + version : "CPU, MLX " + version;
         } catch (RuntimeException e) {
@@ -65,6 +69,11 @@ final class MlxRuntime implements AutoCloseable {
 
     String device() {
         return device;
+    }
+
+    /** The custom Metal kernels, or null when MLX does not run on Metal. */
+    MetalKernels metalKernels() {
+        return metalKernels;
     }
 
     boolean onThread() {

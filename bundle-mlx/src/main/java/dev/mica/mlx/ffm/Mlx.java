@@ -260,6 +260,11 @@ public final class Mlx {
         stream = (MemorySegment) invoke(gpu ? "mlx_default_gpu_stream_new" : "mlx_default_cpu_stream_new");
     }
 
+    /** The stream ops run on (the default CPU or GPU stream of the MLX thread). */
+    public MemorySegment stream() {
+        return stream;
+    }
+
     public String version() {
         MemorySegment str = (MemorySegment) invoke("mlx_string_new");
         try (Arena a = Arena.ofConfined()) {

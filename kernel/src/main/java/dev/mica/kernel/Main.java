@@ -24,7 +24,14 @@ public final class Main {
                 configFile = Path.of(args[++i]);
             }
         }
-        MicaRuntime runtime = MicaRuntime.start(MicaConfig.load(home, configFile));
+        MicaConfig config = MicaConfig.load(home, configFile);
+        String taken = addressInUse(config.get(MicaConfig.HOST));
+        if (taken != null) {
+            // A second server would boot without its front end and sit there; say why and stop, as ollama serve does.
+            System.err.println("Error: listen tcp " + taken + ": bind: address already in use (is another mica or ollama serving there? set MICA_HOST)");
+            System.exit(1);
+        }
+        MicaRuntime runtime = MicaRuntime.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.getLogger("mica.kernel").log(Level.INFO, "shutting down");
@@ -33,6 +40,30 @@ public final class Main {
         }, "mica-shutdown"));
         runtime.awaitStop();
         stopped.await();
+    }
+
+    /** {@code host:port} when something already listens there; null when it is free, port 0, or not parsable (the front end reports those). */
+    static String addressInUse(String hostPort) {
+        if (hostPort == null) return null;
+        int colon = hostPort.lastIndexOf(':');
+        String host = colon < 0 ? "127.0.0.1" : hostPort.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(colon < 0 ? hostPort.trim() : hostPort.substring(colon + 1).trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (port <= 0 || port > 65535) return null;
+        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) host = "0.0.0.0";
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+            return null;
+        } catch (java.net.BindException e) {
+            return host + ":" + port;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** One line per record, on stderr: what a daemon's log wants. */

@@ -83,7 +83,8 @@ public final class MlxBackend implements Backend {
             LOG.log(Level.INFO, "mlx backend ready: {0}", status.detail());
         } catch (MlxLibrary.Unavailable e) {
             status = BackendStatus.unavailable(e.getMessage());
-            LOG.log(Level.WARNING, "mlx backend unavailable: {0}", e.getMessage());
+            // without a configured folder this is the normal state of most machines, not a problem
+            LOG.log(folder == null ? Level.INFO : Level.WARNING, "mlx backend unavailable: {0}", e.getMessage());
         } catch (RuntimeException | LinkageError e) {
             status = BackendStatus.unavailable("cannot use MLX from " + folder + ": " + e);
             LOG.log(Level.WARNING, "mlx backend unavailable", e);

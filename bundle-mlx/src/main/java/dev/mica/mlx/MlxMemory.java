@@ -11,6 +11,7 @@ import dev.mica.mlx.ffm.Mlx;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,9 +23,15 @@ import java.util.List;
  *
  * <p>Removal works on either end of a sequence, not in its middle (that is refused, returning
  * false). Every method holds the context's lock; array work runs on the MLX thread.
+ *
+ * <p>A model with recurrent layers (hybrid) also keeps {@link MlxRecurrentState}, with the Java
+ * backend's contract: the state cannot lose a tail, so such a removal is refused; only a whole
+ * sequence can be copied; RECURRENT_ONLY snapshots carry the state alone, to be joined with the KV
+ * the sequence still holds.
  */
 final class MlxMemory implements SequenceMemory {
-    private static final int MAGIC = 0x4D4C5831; // "MLX1"
+    private static final int MAGIC = 0x4D4C5832; // "MLX2"
+    private static final long HEADER = 20;
 
     private final Object lock;
     private final Object owner;
@@ -35,12 +42,12 @@ final class MlxMemory implements SequenceMemory {
     private final int maxSequences;
     private final MemorySegment[][] keys, values, pendingKeys, pendingValues;
     private final int[] start, length;
+    /** Null for a model without recurrent layers. */
+    private final MlxRecurrentState recurrent;
+    /** Per sequence: the last position the recurrent state has taken in, -1 when none. */
+    private final int[] recurrentPos;
 
     MlxMemory(Object lock, Object owner, MlxRuntime rt, StateLayout layout, int size, int maxSequences) {
-        if (layout.hasRecurrent()) {
-            throw new UnsupportedOperationException("the MLX backend keeps no recurrent state yet: models with recurrent layers"
-                    + " (Qwen3.5) need the java or ggml backend");
-        }
         this.lock = lock;
         this.owner = owner;
         this.rt = rt;
@@ -55,6 +62,19 @@ final class MlxMemory implements SequenceMemory {
         pendingValues = new MemorySegment[layers][maxSequences];
         start = new int[maxSequences];
         length = new int[maxSequences];
+        recurrent = layout.hasRecurrent() ? new MlxRecurrentState(mlx, layout, maxSequences) : null;
+        recurrentPos = new int[maxSequences];
+        Arrays.fill(recurrentPos, -1);
+    }
+
+    /** The recurrent state, for the ops of a recurrent layer (MLX thread, in a step). */
+    MlxRecurrentState recurrent(int layer) {
+        StateLayout.Recurrent r = recurrent == null ? null : recurrent.spec(layer);
+        if (r == null) {
+            throw new IllegalArgumentException("layer " + layer + " keeps no recurrent state: the state layout says "
+                    + (layer >= 0 && layer < layout.layers().size() ? layout.layers().get(layer) : "no such layer"));
+        }
+        return recurrent;
     }
 
     StateLayout.Attention attentionLayer(int layer) {
@@ -95,6 +115,7 @@ final class MlxMemory implements SequenceMemory {
                 }
             }
         }
+        if (recurrent != null) recurrent.addPending(out);
         return out;
     }
 
@@ -112,7 +133,9 @@ final class MlxMemory implements SequenceMemory {
         step.groups().forEach((s, rows) -> {
             if (length[s] == 0) start[s] = step.positions()[rows[0]];
             length[s] += rows.length;
+            if (recurrent != null) recurrentPos[s] = step.positions()[rows[rows.length - 1]];
         });
+        if (recurrent != null) recurrent.commit();
     }
 
     void rollback() {
@@ -123,6 +146,7 @@ final class MlxMemory implements SequenceMemory {
                 pendingKeys[l][s] = pendingValues[l][s] = null;
             }
         }
+        if (recurrent != null) recurrent.rollback();
     }
 
     boolean fits(int tokens) {
@@ -141,6 +165,11 @@ final class MlxMemory implements SequenceMemory {
                     throw new IllegalArgumentException("row " + i + ": sequence " + s + " holds positions up to " + max
                             + ", so its next token must be at " + (max + 1) + ", not " + positions[i]);
                 }
+                int kvEnd = length[s] == 0 ? -1 : start[s] + length[s];
+                if (kvEnd >= 0 && positions[i] != kvEnd) {
+                    throw new IllegalArgumentException("sequence " + s + " holds KV up to position " + (kvEnd - 1) + " past its recurrent"
+                            + " state: remove positions from " + positions[i] + " on before decoding there");
+                }
                 seen[s] = true;
             } else if (positions[i] != last[s] + 1) {
                 throw new IllegalArgumentException("row " + i + ": positions of sequence " + s + " must follow each other in the batch ("
@@ -156,6 +185,7 @@ final class MlxMemory implements SequenceMemory {
             rt.run(() -> {
                 rollback();
                 for (int s = 0; s < maxSequences; s++) drop(s);
+                if (recurrent != null) recurrent.free();
             });
         }
     }
@@ -175,6 +205,13 @@ final class MlxMemory implements SequenceMemory {
             keys[l][s] = values[l][s] = null;
         }
         start[s] = length[s] = 0;
+        resetRecurrent(s);
+    }
+
+    private void resetRecurrent(int s) {
+        if (recurrent == null) return;
+        recurrent.reset(s);
+        recurrentPos[s] = -1;
     }
 
     /** Keeps positions {@code [from, to)} of what sequence {@code s} holds (on the MLX thread). */
@@ -206,7 +243,14 @@ final class MlxMemory implements SequenceMemory {
             int lo = Math.max(from, start[sequence]);
             int end = start[sequence] + length[sequence];
             int hi = to < 0 ? end : Math.min(to, end);
-            if (length[sequence] == 0 || hi <= lo) return true;
+            int tail = recurrentPos[sequence];
+            // As the Java backend (and libllama): the recurrent state cannot lose a tail.
+            if (recurrent != null && tail >= 0 && from > 0 && from <= tail && (to < 0 || to > tail)) return false;
+            boolean reset = recurrent != null && from == 0 && (to < 0 || to > tail);
+            boolean kv = length[sequence] > 0 && hi > lo;
+            if (kv && lo > start[sequence] && hi < end) return false;   // a hole: the arrays hold consecutive positions only
+            if (reset) rt.run(() -> resetRecurrent(sequence));
+            if (!kv) return true;
             if (lo == start[sequence] && hi == end) {
                 rt.run(() -> drop(sequence));
             } else if (hi == end) {
@@ -227,6 +271,10 @@ final class MlxMemory implements SequenceMemory {
             checkSequence(target);
             if (from < 0) throw new IllegalArgumentException("negative start position " + from);
             if (source == target) return;
+            if (recurrent != null && !(from == 0 && to < 0)) {
+                throw new IllegalArgumentException("a model with recurrent layers cannot copy part of a sequence: copy the whole"
+                        + " sequence (from 0, to -1) or restore a snapshot");
+            }
             int lo = Math.max(from, start[source]), hi = Math.min(to < 0 ? Integer.MAX_VALUE : to, start[source] + length[source]);
             if (length[source] == 0 || hi <= lo) return;
             if (length[target] > 0) {
@@ -239,7 +287,9 @@ final class MlxMemory implements SequenceMemory {
                     keys[l][target] = slice(keys[l][source], lo - start[source], hi - start[source]);
                     values[l][target] = slice(values[l][source], lo - start[source], hi - start[source]);
                 }
+                if (recurrent != null) recurrent.copy(source, target);
             });
+            recurrentPos[target] = recurrentPos[source];
             start[target] = lo;
             length[target] = hi - lo;
         }
@@ -276,14 +326,15 @@ final class MlxMemory implements SequenceMemory {
     public int maxPosition(int sequence) {
         synchronized (lock) {
             checkSequence(sequence);
-            return length[sequence] == 0 ? -1 : start[sequence] + length[sequence] - 1;
+            int max = length[sequence] == 0 ? -1 : start[sequence] + length[sequence] - 1;
+            return recurrent == null ? max : Math.min(max, recurrentPos[sequence]);
         }
     }
 
-    /** At either end of a sequence; a range in its middle is refused (see the class comment). */
+    /** At either end of a sequence, a range in its middle refused (see the class comment); never for a hybrid. */
     @Override
     public boolean supportsPartialRemoval() {
-        return true;
+        return recurrent == null;
     }
 
     @Override
@@ -302,38 +353,48 @@ final class MlxMemory implements SequenceMemory {
 
     // ---------------------------------------------------------------- snapshots
 
-    /** The keys and values copied to host memory: {@code MAGIC, start, length, layers}, then per layer K then V floats. */
+    /**
+     * Copied to host memory: {@code MAGIC, start, length, layers with KV, recurrentPos}, then per
+     * such layer K then V floats (FULL only), then the recurrent state (see {@link MlxRecurrentState#read}).
+     */
     @Override
     public Snapshot save(int sequence, Snapshot.Kind kind) throws BackendException {
         synchronized (lock) {
             checkSequence(sequence);
-            if (kind == Snapshot.Kind.RECURRENT_ONLY) throw new BackendException("this model keeps no recurrent state: save FULL snapshots");
+            boolean full = kind == Snapshot.Kind.FULL;
+            if (!full && recurrent == null) throw new BackendException("this model keeps no recurrent state: save FULL snapshots");
             int layers = keys.length;
             List<float[]> data = rt.call(() -> {
                 List<float[]> out = new ArrayList<>();
-                for (int l = 0; l < layers; l++) {
+                for (int l = 0; l < layers && full; l++) {
                     if (keys[l][sequence] == null) continue;
                     out.add(mlx.floats(keys[l][sequence]));
                     out.add(mlx.floats(values[l][sequence]));
                 }
+                if (recurrent != null) out.add(recurrent.read(sequence));
                 return out;
             });
-            long bytes = 16;
+            int kvLayers = (data.size() - (recurrent == null ? 0 : 1)) / 2;
+            long bytes = HEADER;
             for (float[] f : data) bytes += 4L * f.length;
             Arena arena = Arena.ofShared();
             MemorySegment seg = arena.allocate(bytes, 16);
-            int[] header = {MAGIC, start[sequence], length[sequence], data.size() / 2};
-            for (int i = 0; i < 4; i++) seg.set(JAVA_INT_UNALIGNED, 4L * i, header[i]);
-            long at = 16;
+            int[] header = {MAGIC, full ? start[sequence] : 0, full ? length[sequence] : 0, kvLayers, recurrentPos[sequence]};
+            for (int i = 0; i < header.length; i++) seg.set(JAVA_INT_UNALIGNED, 4L * i, header[i]);
+            long at = HEADER;
             for (float[] f : data) {
                 MemorySegment.copy(f, 0, seg, JAVA_FLOAT_UNALIGNED, at, f.length);
                 at += 4L * f.length;
             }
-            int tokens = length[sequence] == 0 ? 0 : start[sequence] + length[sequence];
+            int tokens = !full ? recurrentPos[sequence] + 1 : length[sequence] == 0 ? 0 : start[sequence] + length[sequence];
             return new MlxSnapshot(owner, kind, tokens, arena, seg);
         }
     }
 
+    /**
+     * A FULL snapshot replaces the sequence (left empty when it does not fit); a RECURRENT_ONLY one
+     * replaces only the recurrent state, after which the KV tail past it can be removed.
+     */
     @Override
     public boolean restore(int sequence, Snapshot snapshot) {
         synchronized (lock) {
@@ -341,15 +402,20 @@ final class MlxMemory implements SequenceMemory {
             if (!(snapshot instanceof MlxSnapshot saved) || saved.owner() != owner) {
                 throw new IllegalArgumentException("the snapshot was not saved from this model by the mlx backend");
             }
+            boolean full = saved.kind() == Snapshot.Kind.FULL;
+            if (!full && recurrent == null) throw new IllegalArgumentException("this model keeps no recurrent state");
             MemorySegment data = saved.data();
             int first = data.get(JAVA_INT_UNALIGNED, 4), n = data.get(JAVA_INT_UNALIGNED, 8), layers = data.get(JAVA_INT_UNALIGNED, 12);
-            rt.run(() -> drop(sequence));
-            if (n == 0) return true;
-            if (cellsUsed() + n > size || layers != keys.length) return false;
+            int savedPos = data.get(JAVA_INT_UNALIGNED, 16);
+            if (full) {
+                rt.run(() -> drop(sequence));
+                if (n == 0 && savedPos < 0) return true;
+                if (cellsUsed() + n > size || (n > 0 && layers != attentionLayers())) return false;
+            }
             rt.run(() -> {
-                long at = 16;
-                for (int l = 0; l < layers; l++) {
-                    StateLayout.Attention a = attentionLayer(l);
+                long at = HEADER;
+                for (int l = 0; l < keys.length && full && n > 0; l++) {
+                    if (!(layout.layers().get(l) instanceof StateLayout.Attention a)) continue;
                     int[] kShape = {1, a.kvHeads(), n, a.keyDim()}, vShape = {1, a.kvHeads(), n, a.valueDim()};
                     long kBytes = 4L * a.kvHeads() * n * a.keyDim(), vBytes = 4L * a.kvHeads() * n * a.valueDim();
                     keys[l][sequence] = mlx.array(data.asSlice(at, kBytes), kShape, Mlx.FLOAT32);
@@ -357,10 +423,18 @@ final class MlxMemory implements SequenceMemory {
                     values[l][sequence] = mlx.array(data.asSlice(at, vBytes), vShape, Mlx.FLOAT32);
                     at += vBytes;
                 }
+                if (recurrent != null) recurrent.write(sequence, data.asSlice(at, 4 * recurrent.floats()));
             });
-            start[sequence] = first;
-            length[sequence] = n;
+            if (full) {
+                start[sequence] = first;
+                length[sequence] = n;
+            }
+            if (recurrent != null) recurrentPos[sequence] = savedPos;
             return true;
         }
+    }
+
+    private int attentionLayers() {
+        return (int) layout.layers().stream().filter(l -> l instanceof StateLayout.Attention).count();
     }
 }

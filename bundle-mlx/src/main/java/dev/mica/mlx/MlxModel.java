@@ -48,10 +48,6 @@ final class MlxModel implements LoadedModel {
         MlxOps probe = new MlxOps(rt, () -> false, () -> null);
         ForwardPass pass = build(probe);
         rt.run(probe::close);
-        if (pass.state().hasRecurrent()) {
-            throw new BackendException("the mlx backend does not run recurrent layers yet (" + file.architecture() + " has gated-delta"
-                    + " or SSM layers): use the java or ggml backend for " + name);
-        }
         this.info = info(file, pass, tokenizer);
     }
 

@@ -155,6 +155,8 @@ final class MlxOps implements TensorOps {
             return wrap(op("mlx_quantized_matmul", a(x), m.array(), q.scales(), q.biases() == null ? MemorySegment.NULL : q.biases(), true,
                     mlx.optInt(false, q.groupSize()), mlx.optInt(true, q.bits()), mlx.cstring(q.mode())));
         }
+        // a vector weight [in] is one row (Qwen3.5-MoE's shared-expert gate): one value per row of x
+        if (m.dims().length == 1) return wrap(op("mlx_matmul", a(x), reshapeArray(m.array(), (int) m.dims()[0], 1)));
         return wrap(op("mlx_matmul", a(x), op("mlx_swapaxes", m.array(), -1, -2)));
     }
 
@@ -272,16 +274,121 @@ final class MlxOps implements TensorOps {
         return op("mlx_expand_dims", op("mlx_swapaxes", r, 0, 1), 0);
     }
 
-    @Override
-    public Tensor conv1d(Step step, int layer, Tensor x, Tensor kernel) {
-        throw new UnsupportedOperationException("the MLX backend does not run recurrent layers yet (conv1d of layer " + layer
-                + "): Qwen3.5's gated-delta layers need the java or ggml backend");
+    /** Rows of one sequence in batch order, or everything when the step holds one sequence. */
+    private MemorySegment rowsOf(MlxStep step, MemorySegment x, int[] rows) {
+        return step.single() ? x : op("mlx_take_axis", x, indices(rows), 0);
     }
 
+    /** Per-sequence results, concatenated in group order, put back into the batch's row order. */
+    private MemorySegment batchOrder(MlxStep step, List<MemorySegment> outs) {
+        if (outs.size() == 1) return outs.getFirst();
+        int[] inverse = new int[step.size()];
+        int o = 0;
+        for (int[] rows : step.groups().values()) for (int r : rows) inverse[r] = o++;
+        return op("mlx_take_axis", concat(outs, 0), indices(inverse), 0);
+    }
+
+    private MemorySegment zeros(int... shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return keep(mlx.array(MemorySegment.ofArray(new float[Math.toIntExact(n)]), shape, Mlx.FLOAT32));
+    }
+
+    private static MlxStep mlxStep(Step s) {
+        if (s instanceof MlxStep step) return step;
+        throw new IllegalArgumentException("not a step of the MLX backend: " + s);
+    }
+
+    /**
+     * Per sequence: its held inputs (zeros at the start) joined above this step's rows, so
+     * {@code out[t] = Σ_i kernel[:, i] · joined[t + i]}; the last {@code width - 1} rows of the
+     * join are the new state, pending until the step commits.
+     */
     @Override
-    public Tensor gatedDelta(Step step, int layer, Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta) {
-        throw new UnsupportedOperationException("the MLX backend does not run recurrent layers yet (gatedDelta of layer " + layer
-                + "): Qwen3.5's gated-delta layers need the java or ggml backend");
+    public Tensor conv1d(Step s, int layer, Tensor x, Tensor kernel) {
+        checkAbort();
+        MlxStep step = mlxStep(s);
+        MlxRecurrentState state = memory.get().recurrent(layer);
+        var spec = state.spec(layer);
+        int n = step.size(), channels = spec.convChannels(), width = spec.convWidth(), held = width - 1;
+        if (!Arrays.equals(t(x).dims(), new long[] {n, channels}) || !Arrays.equals(t(kernel).dims(), new long[] {channels, width})) {
+            throw new IllegalArgumentException("conv1d of layer " + layer + ": " + t(x) + " with kernel " + t(kernel) + " do not fit " + spec);
+        }
+        MemorySegment taps = op("mlx_swapaxes", a(kernel), 0, 1);   // [width, channels]: one row per tap
+        MemorySegment in = a(x);
+        List<MemorySegment> outs = new ArrayList<>();
+        for (Map.Entry<Integer, int[]> g : step.groups().entrySet()) {
+            int m = g.getValue().length;
+            MemorySegment rows = rowsOf(step, in, g.getValue());
+            MemorySegment joined = rows;
+            if (held > 0) {
+                MemorySegment before = state.conv(layer, g.getKey());
+                joined = concat(List.of(before == null ? zeros(held, channels) : before, rows), 0);
+            }
+            MemorySegment sum = null;
+            for (int i = 0; i < width; i++) {
+                MemorySegment term = op("mlx_multiply", slice(joined, 0, i, i + m), slice(taps, 0, i, i + 1));
+                sum = sum == null ? term : op("mlx_add", sum, term);
+            }
+            outs.add(sum);
+            if (held > 0) state.pendConv(layer, g.getKey(), mlx.op("mlx_contiguous", slice(joined, 0, m, m + held), false));
+        }
+        return wrap(batchOrder(step, outs));
+    }
+
+    /**
+     * Row by row per sequence, as mlx-lm's reference (non-kernel) gated delta: the state is
+     * {@code [1, heads, valueDim, keyDim]} while the rows run, so {@code S·k} and {@code S·q} are
+     * matmuls against {@code [1, heads, keyDim, 1]} columns. The final state is pending until the
+     * step commits.
+     */
+    @Override
+    public Tensor gatedDelta(Step s, int layer, Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta) {
+        checkAbort();
+        MlxStep step = mlxStep(s);
+        MlxRecurrentState state = memory.get().recurrent(layer);
+        var spec = state.spec(layer);
+        int n = step.size(), heads = spec.heads(), keyDim = spec.keyDim(), valueDim = spec.valueDim();
+        long[] qd = t(q).dims();
+        int kHeads = (int) qd[1];
+        if (qd.length != 3 || qd[0] != n || qd[2] != keyDim || !Arrays.equals(t(k).dims(), qd)
+                || !Arrays.equals(t(v).dims(), new long[] {n, heads, valueDim}) || !Arrays.equals(t(g).dims(), new long[] {n, heads})
+                || !Arrays.equals(t(beta).dims(), new long[] {n, heads}) || heads % kHeads != 0) {
+            throw new IllegalArgumentException("gatedDelta of layer " + layer + ": q " + t(q) + ", k " + t(k) + ", v " + t(v) + ", g "
+                    + t(g) + ", beta " + t(beta) + " do not fit " + spec);
+        }
+        MemorySegment qa = a(q), ka = a(k);
+        if (kHeads != heads) {       // value head h reads key head h mod kHeads
+            int[] map = new int[heads];
+            for (int h = 0; h < heads; h++) map[h] = h % kHeads;
+            MemorySegment idx = indices(map);
+            qa = op("mlx_take_axis", qa, idx, 1);
+            ka = op("mlx_take_axis", ka, idx, 1);
+        }
+        MemorySegment decay = op("mlx_exp", a(g)), va = a(v), ba = a(beta);
+        List<MemorySegment> outs = new ArrayList<>();
+        for (Map.Entry<Integer, int[]> e : step.groups().entrySet()) {
+            int m = e.getValue().length;
+            MemorySegment qs = reshapeArray(rowsOf(step, qa, e.getValue()), m, heads, keyDim, 1);
+            MemorySegment ks = reshapeArray(rowsOf(step, ka, e.getValue()), m, heads, keyDim, 1);
+            MemorySegment kRows = reshapeArray(ks, m, heads, 1, keyDim);
+            MemorySegment vs = reshapeArray(rowsOf(step, va, e.getValue()), m, heads, valueDim, 1);
+            MemorySegment gs = reshapeArray(rowsOf(step, decay, e.getValue()), m, heads, 1, 1);
+            MemorySegment bs = reshapeArray(rowsOf(step, ba, e.getValue()), m, heads, 1, 1);
+            MemorySegment held = state.delta(layer, e.getKey());
+            MemorySegment st = held == null ? zeros(1, heads, valueDim, keyDim) : reshapeArray(held, 1, heads, valueDim, keyDim);
+            List<MemorySegment> rowsOut = new ArrayList<>();
+            for (int t = 0; t < m; t++) {
+                st = op("mlx_multiply", st, slice(gs, 0, t, t + 1));
+                MemorySegment remembered = op("mlx_matmul", st, slice(ks, 0, t, t + 1));
+                MemorySegment delta = op("mlx_multiply", op("mlx_subtract", slice(vs, 0, t, t + 1), remembered), slice(bs, 0, t, t + 1));
+                st = op("mlx_add", st, op("mlx_multiply", delta, slice(kRows, 0, t, t + 1)));
+                rowsOut.add(op("mlx_matmul", st, slice(qs, 0, t, t + 1)));
+            }
+            outs.add(reshapeArray(rowsOut.size() == 1 ? rowsOut.getFirst() : concat(rowsOut, 0), m, heads, valueDim));
+            state.pendDelta(layer, e.getKey(), mlx.op("mlx_contiguous", reshapeArray(st, heads, valueDim, keyDim), false));
+        }
+        return wrap(batchOrder(step, outs));
     }
 
     // ---------------------------------------------------------------- elementwise

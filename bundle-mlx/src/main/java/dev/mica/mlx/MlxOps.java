@@ -336,11 +336,14 @@ final class MlxOps implements TensorOps {
         return wrap(batchOrder(step, outs));
     }
 
+    /** From this many rows of a sequence on, the chunked form (fewer, larger ops) replaces the row loop. */
+    static final int CHUNKED_FROM = 8;
+    private static final int CHUNK = 64;
+
     /**
-     * Row by row per sequence, as mlx-lm's reference (non-kernel) gated delta: the state is
-     * {@code [1, heads, valueDim, keyDim]} while the rows run, so {@code S·k} and {@code S·q} are
-     * matmuls against {@code [1, heads, keyDim, 1]} columns. The final state is pending until the
-     * step commits.
+     * Per sequence, on its {@code [heads, valueDim, keyDim]} state: a row loop for a few rows (a
+     * decode step), the chunked form for a prompt. The final state is pending until the step
+     * commits.
      */
     @Override
     public Tensor gatedDelta(Step s, int layer, Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta) {
@@ -365,30 +368,103 @@ final class MlxOps implements TensorOps {
             qa = op("mlx_take_axis", qa, idx, 1);
             ka = op("mlx_take_axis", ka, idx, 1);
         }
-        MemorySegment decay = op("mlx_exp", a(g)), va = a(v), ba = a(beta);
+        MemorySegment va = a(v), ga = a(g), ba = a(beta);
         List<MemorySegment> outs = new ArrayList<>();
         for (Map.Entry<Integer, int[]> e : step.groups().entrySet()) {
-            int m = e.getValue().length;
-            MemorySegment qs = reshapeArray(rowsOf(step, qa, e.getValue()), m, heads, keyDim, 1);
-            MemorySegment ks = reshapeArray(rowsOf(step, ka, e.getValue()), m, heads, keyDim, 1);
-            MemorySegment kRows = reshapeArray(ks, m, heads, 1, keyDim);
-            MemorySegment vs = reshapeArray(rowsOf(step, va, e.getValue()), m, heads, valueDim, 1);
-            MemorySegment gs = reshapeArray(rowsOf(step, decay, e.getValue()), m, heads, 1, 1);
-            MemorySegment bs = reshapeArray(rowsOf(step, ba, e.getValue()), m, heads, 1, 1);
+            int[] rows = e.getValue();
             MemorySegment held = state.delta(layer, e.getKey());
-            MemorySegment st = held == null ? zeros(1, heads, valueDim, keyDim) : reshapeArray(held, 1, heads, valueDim, keyDim);
-            List<MemorySegment> rowsOut = new ArrayList<>();
-            for (int t = 0; t < m; t++) {
-                st = op("mlx_multiply", st, slice(gs, 0, t, t + 1));
-                MemorySegment remembered = op("mlx_matmul", st, slice(ks, 0, t, t + 1));
-                MemorySegment delta = op("mlx_multiply", op("mlx_subtract", slice(vs, 0, t, t + 1), remembered), slice(bs, 0, t, t + 1));
-                st = op("mlx_add", st, op("mlx_multiply", delta, slice(kRows, 0, t, t + 1)));
-                rowsOut.add(op("mlx_matmul", st, slice(qs, 0, t, t + 1)));
-            }
-            outs.add(reshapeArray(rowsOut.size() == 1 ? rowsOut.getFirst() : concat(rowsOut, 0), m, heads, valueDim));
-            state.pendDelta(layer, e.getKey(), mlx.op("mlx_contiguous", reshapeArray(st, heads, valueDim, keyDim), false));
+            MemorySegment st = held == null ? zeros(heads, valueDim, keyDim) : held;
+            MemorySegment[] r = rows.length < CHUNKED_FROM
+                    ? deltaRows(rowsOf(step, qa, rows), rowsOf(step, ka, rows), rowsOf(step, va, rows), rowsOf(step, ga, rows),
+                            rowsOf(step, ba, rows), st, rows.length, heads, keyDim, valueDim)
+                    : deltaChunks(rowsOf(step, qa, rows), rowsOf(step, ka, rows), rowsOf(step, va, rows), rowsOf(step, ga, rows),
+                            rowsOf(step, ba, rows), st, rows.length, heads, keyDim, valueDim);
+            outs.add(r[0]);
+            state.pendDelta(layer, e.getKey(), mlx.op("mlx_contiguous", r[1], false));
         }
         return wrap(batchOrder(step, outs));
+    }
+
+    /**
+     * Row by row, as mlx-lm's reference (non-kernel) gated delta: the state is {@code [1, heads,
+     * valueDim, keyDim]} while the rows run, so {@code S·k} and {@code S·q} are matmuls against
+     * {@code [1, heads, keyDim, 1]} columns. Returns the output {@code [m, heads, valueDim]} and the
+     * final state {@code [heads, valueDim, keyDim]}.
+     */
+    private MemorySegment[] deltaRows(MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment g, MemorySegment beta,
+            MemorySegment state, int m, int heads, int keyDim, int valueDim) {
+        MemorySegment qs = reshapeArray(q, m, heads, keyDim, 1), ks = reshapeArray(k, m, heads, keyDim, 1);
+        MemorySegment kRows = reshapeArray(ks, m, heads, 1, keyDim), vs = reshapeArray(v, m, heads, valueDim, 1);
+        MemorySegment gs = reshapeArray(op("mlx_exp", g), m, heads, 1, 1), bs = reshapeArray(beta, m, heads, 1, 1);
+        MemorySegment st = reshapeArray(state, 1, heads, valueDim, keyDim);
+        List<MemorySegment> rowsOut = new ArrayList<>();
+        for (int t = 0; t < m; t++) {
+            st = op("mlx_multiply", st, slice(gs, 0, t, t + 1));
+            MemorySegment remembered = op("mlx_matmul", st, slice(ks, 0, t, t + 1));
+            MemorySegment delta = op("mlx_multiply", op("mlx_subtract", slice(vs, 0, t, t + 1), remembered), slice(bs, 0, t, t + 1));
+            st = op("mlx_add", st, op("mlx_multiply", delta, slice(kRows, 0, t, t + 1)));
+            rowsOut.add(op("mlx_matmul", st, slice(qs, 0, t, t + 1)));
+        }
+        return new MemorySegment[] {reshapeArray(rowsOut.size() == 1 ? rowsOut.getFirst() : concat(rowsOut, 0), m, heads, valueDim),
+                reshapeArray(st, heads, valueDim, keyDim)};
+    }
+
+    /**
+     * The chunked form (the WY representation of Gated DeltaNet, as Hugging Face's
+     * {@code torch_chunk_gated_delta_rule}), heads first and the state {@code S [heads, keyDim,
+     * valueDim]}. Within a chunk of c rows, with G the cumulative log decay and
+     * {@code A[t][s] = β_t·(k_t·k_s)·e^(G_t−G_s)} for s &lt; t, the rows' delta-rule updates are
+     * {@code U = (I + A)⁻¹·(βV − (βK·e^G)·S)}; then {@code O = (Q·e^G)·S + (QKᵀ ⊙ e^(G_t−G_s), s ≤ t)·U}
+     * and {@code S ← e^(G_last)·S + (K·e^(G_last−G))ᵀ·U}. A is nilpotent, so its inverse is
+     * the product {@code (I − A)(I + A²)(I + A⁴)…}: log₂ c matmul pairs instead of c dependent
+     * row steps, and every op works on whole chunks.
+     */
+    private MemorySegment[] deltaChunks(MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment g, MemorySegment beta,
+            MemorySegment state, int m, int heads, int keyDim, int valueDim) {
+        MemorySegment qh = op("mlx_swapaxes", q, 0, 1), kh = op("mlx_swapaxes", k, 0, 1), vh = op("mlx_swapaxes", v, 0, 1);
+        MemorySegment gh = reshapeArray(op("mlx_swapaxes", g, 0, 1), heads, m, 1);
+        MemorySegment bh = reshapeArray(op("mlx_swapaxes", beta, 0, 1), heads, m, 1);
+        MemorySegment st = op("mlx_swapaxes", state, -1, -2);
+        List<MemorySegment> outs = new ArrayList<>();
+        for (int c0 = 0; c0 < m; c0 += CHUNK) {
+            int c = Math.min(CHUNK, m - c0);
+            MemorySegment qc = slice(qh, 1, c0, c0 + c), kc = slice(kh, 1, c0, c0 + c), vc = slice(vh, 1, c0, c0 + c);
+            MemorySegment gc = slice(gh, 1, c0, c0 + c), bc = slice(bh, 1, c0, c0 + c);
+            MemorySegment lower = triangle(c, 0), strict = triangle(c, 1), eye = triangle(c, -1);
+            MemorySegment cum = op("mlx_matmul", lower, gc);                                        // G [heads, c, 1]
+            MemorySegment gamma = op("mlx_exp", cum);
+            // e^(G_t − G_s) for s ≤ t; the exponent is zeroed above the diagonal first, where it could overflow
+            MemorySegment diff = op("mlx_subtract", cum, op("mlx_swapaxes", cum, -1, -2));
+            MemorySegment decay = op("mlx_multiply", op("mlx_exp", op("mlx_multiply", diff, lower)), lower);
+            MemorySegment kb = op("mlx_multiply", kc, bc), vb = op("mlx_multiply", vc, bc);
+            MemorySegment kt = op("mlx_swapaxes", kc, -1, -2);
+            MemorySegment x = op("mlx_multiply", op("mlx_multiply", op("mlx_matmul", kb, kt), decay), strict);
+            x = op("mlx_multiply", x, scalar(-1f));
+            MemorySegment inverse = op("mlx_add", eye, x), power = x;
+            for (int span = 2; span < c; span *= 2) {
+                power = op("mlx_matmul", power, power);
+                inverse = op("mlx_add", inverse, op("mlx_matmul", inverse, power));
+            }
+            MemorySegment kCum = op("mlx_matmul", inverse, op("mlx_multiply", kb, gamma));
+            MemorySegment u = op("mlx_subtract", op("mlx_matmul", inverse, vb), op("mlx_matmul", kCum, st));
+            MemorySegment inter = op("mlx_matmul", op("mlx_multiply", qc, gamma), st);
+            MemorySegment intra = op("mlx_matmul", op("mlx_multiply", op("mlx_matmul", qc, kt), decay), u);
+            outs.add(op("mlx_add", inter, intra));
+            MemorySegment last = slice(cum, 1, c - 1, c);
+            MemorySegment keyed = op("mlx_multiply", kc, op("mlx_exp", op("mlx_subtract", last, cum)));
+            st = op("mlx_add", op("mlx_multiply", st, op("mlx_exp", last)), op("mlx_matmul", op("mlx_swapaxes", keyed, -1, -2), u));
+        }
+        MemorySegment out = outs.size() == 1 ? outs.getFirst() : concat(outs, 1);
+        return new MemorySegment[] {op("mlx_swapaxes", out, 0, 1), op("mlx_swapaxes", st, -1, -2)};
+    }
+
+    /** {@code [c, c]}: ones on and below the diagonal (0), strictly below (1), or the identity (−1). */
+    private MemorySegment triangle(int c, int kind) {
+        float[] data = new float[c * c];
+        for (int i = 0; i < c; i++) {
+            for (int j = 0; j < c; j++) data[i * c + j] = kind == 0 ? (j <= i ? 1 : 0) : kind == 1 ? (j < i ? 1 : 0) : (i == j ? 1 : 0);
+        }
+        return keep(mlx.array(MemorySegment.ofArray(data), new int[] {c, c}, Mlx.FLOAT32));
     }
 
     // ---------------------------------------------------------------- elementwise

@@ -88,6 +88,20 @@ class MlxHybridTest {
         }
     }
 
+    /** Prompts past one chunk of the chunked gated delta (64 rows; Logits.run allows 128 per batch), then single steps, then a short prompt on the loop. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void longPromptsMatchTheJavaBackend(boolean moe) throws Exception {
+        Path file = model(moe);
+        int[] prompt = java.util.stream.IntStream.range(0, 120).map(i -> 1 + (i * 37) % 500).toArray();
+        int[][] chunks = {prompt, {7}, {8}, {9, 10, 11, 12, 13}, java.util.Arrays.copyOf(prompt, 64)};
+        try (LoadedModel m = mlx(file); LoadedModel j = TestBackends.loadJava(TestBackends.exact(new Qwen35()), file)) {
+            double error = Logits.relativeError(Logits.run(m, chunks), Logits.run(j, chunks));
+            System.out.printf("%s, prompts of 120 and 64 tokens: MLX vs Java relative error %.2e%n", file.getFileName(), error);
+            assertTrue(error < 1e-3, "relative error " + error);
+        }
+    }
+
     private static void same(float[] expected, float[] actual) {
         double e = Logits.relativeError(List.of(actual), List.of(expected));
         assertTrue(e < 1e-5, "logits differ by " + e);

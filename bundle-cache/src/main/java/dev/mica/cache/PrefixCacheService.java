@@ -131,11 +131,11 @@ public final class PrefixCacheService implements PrefixCache {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void addPolicy(EvictionPolicy policy) {
+    public void addPolicy(EvictionPolicy policy) {
         policies.put(policy.name(), policy);
     }
 
-    void removePolicy(EvictionPolicy policy) {
+    public void removePolicy(EvictionPolicy policy) {
         policies.remove(policy.name(), policy);
     }
 

@@ -12,7 +12,6 @@ import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
 import dev.mica.api.cache.ContextCache;
 import dev.mica.api.cache.ContextCache.Placement;
-import dev.mica.api.cache.EvictionPolicy;
 import dev.mica.api.cache.PrefixCache;
 import dev.mica.arch.llama.Llama;
 import dev.mica.arch.qwen35.Qwen35;
@@ -23,7 +22,6 @@ import dev.mica.cache.PrefixCacheService;
 import dev.mica.gguf.GgmlType;
 import dev.mica.gguf.SyntheticModels;
 import java.lang.foreign.ValueLayout;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,12 +49,10 @@ class MlxPrefixCacheTest {
         return b.load(file, file.getFileName().toString(), ProgressListener.NONE);
     }
 
-    /** As the OSGi runtime would: the policy is bound through the component's (package-private) reference method. */
-    private static PrefixCacheService service() throws Exception {
+    /** As the OSGi runtime would: the policy bound through the component's reference method. */
+    private static PrefixCacheService service() {
         PrefixCacheService s = new PrefixCacheService(null, Map.of());
-        Method add = PrefixCacheService.class.getDeclaredMethod("addPolicy", EvictionPolicy.class);
-        add.setAccessible(true);
-        add.invoke(s, new LruPolicy());
+        s.addPolicy(new LruPolicy());
         return s;
     }
 

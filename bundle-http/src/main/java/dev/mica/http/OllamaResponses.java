@@ -173,6 +173,7 @@ final class OllamaResponses {
             row.put("size_vram", m.sizeVram());
             row.put("context_length", m.contextLength());
             if (m.backend() != null) row.put("backend", m.backend());
+            if (m.route() != null) row.put("route", m.route());
         }
         return o;
     }

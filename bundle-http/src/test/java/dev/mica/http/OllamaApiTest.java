@@ -87,6 +87,9 @@ class OllamaApiTest extends ServerFixture {
         assertEquals(256, m.get("context_length").asInt());
         assertEquals("2030-01-01T00:00:00Z", m.get("expires_at").asText());
         assertTrue(m.get("details").isObject());
+        assertEquals("java", m.get("backend").asText());
+        assertEquals("pure Java on 2 cores", m.get("route").asText(), "where the backend computes");
+        assertTrue(models.get(1).path("route").isMissingNode(), "no route, no field");
         Instant forever = Instant.parse(models.get(1).get("expires_at").asText());
         assertTrue(forever.isAfter(Instant.now().plus(Duration.ofDays(365 * 200))), "kept forever: far in the future, like Ollama");
     }

@@ -212,7 +212,8 @@ final class ScriptedInference implements Inference {
     @Override
     public List<RunningModel> running() {
         return List.of(
-                new RunningModel("stories:latest", "sha256:" + "ab".repeat(32), 1234, 1000, details(), Instant.parse("2030-01-01T00:00:00Z"), 256, "java"),
+                new RunningModel("stories:latest", "sha256:" + "ab".repeat(32), 1234, 1000, details(), Instant.parse("2030-01-01T00:00:00Z"), 256, "java",
+                        "pure Java on 2 cores"),
                 new RunningModel("thinker:latest", "sha256:" + "ef".repeat(32), 10, 0, details(), null, 512, "ggml"));
     }
 

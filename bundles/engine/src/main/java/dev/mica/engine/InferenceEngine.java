@@ -456,7 +456,7 @@ public final class InferenceEngine implements Inference {
         for (ModelRunner r : runners.values()) {
             if (r.retired()) continue;
             out.add(new RunningModel(r.model.name(), r.model.digest(), r.loaded.sizeBytes(), 0, facts(r.model).details(),
-                    r.expiresAt(), r.contextLength(), r.backend.id()));
+                    r.expiresAt(), r.contextLength(), r.backend.id(), r.backend.status().detail()));
         }
         return out;
     }

@@ -141,27 +141,36 @@ public final class MlxBackend implements Backend {
 
     @Override
     public Set<String> formats() {
-        return Set.of("gguf");
+        return Set.of("gguf", "safetensors");
     }
 
     @Override
     public boolean supports(ModelDescriptor model) {
-        return status.available() && model.format() != null && model.format().equalsIgnoreCase("gguf") && model.model() != null
-                && Files.isRegularFile(model.model());
+        if (!status.available() || model.model() == null) return false;
+        if (MlxFolder.is(model.model())) return true;
+        return model.format() != null && model.format().equalsIgnoreCase("gguf") && Files.isRegularFile(model.model());
     }
 
     @Override
     public LoadedModel load(ModelDescriptor model, LoadOptions options, ProgressListener progress) throws BackendException {
-        if (model.format() == null || !model.format().equalsIgnoreCase("gguf")) {
-            throw new BackendException("the mlx backend reads GGUF files, not " + model.format());
+        if (!MlxFolder.is(model.model()) && (model.format() == null || !model.format().equalsIgnoreCase("gguf"))) {
+            throw new BackendException("the mlx backend reads GGUF files and MLX-format folders (config.json, *.safetensors), not "
+                    + model.format());
         }
         return load(model.model(), model.name(), progress == null ? ProgressListener.NONE : progress);
     }
 
-    /** Loads a GGUF file directly (tests, tools). */
+    /** Loads a GGUF file or an MLX-format folder directly (tests, tools). */
     public LoadedModel load(Path path, String name, ProgressListener progress) throws BackendException {
         MlxRuntime rt = runtime;
         if (rt == null) throw new BackendException("the mlx backend is unavailable: " + status.detail());
+        if (path != null && Files.isDirectory(path)) {
+            if (!MlxFolder.is(path)) throw new BackendException(path + " is not an MLX-format model folder (config.json and *.safetensors)");
+            String installed = architectureNames().isEmpty() ? "none" : String.join(", ", architectureNames());
+            LoadedModel m = MlxFolder.load(path, name, rt, architectures, installed, models::remove, progress);
+            models.add((MlxModel) m);
+            return m;
+        }
         if (path == null || !Files.isRegularFile(path)) throw new BackendException("model file " + path + " of " + name + " does not exist");
         GgufFile file;
         try {
@@ -203,7 +212,8 @@ public final class MlxBackend implements Backend {
             throw new BackendException("cannot load " + name + " into MLX: " + e.getMessage(), e);
         }
         try {
-            MlxModel loaded = new MlxModel(name, file, rt, weights, candidates.getFirst(), tokenizer, models::remove);
+            MlxModel loaded = new MlxModel(name, rt, weights, candidates.getFirst(), tokenizer,
+                    pass -> MlxModel.info(file, pass, tokenizer), models::remove);
             models.add(loaded);
             return loaded;
         } catch (BackendException | RuntimeException e) {

@@ -21,13 +21,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
-/** A GGUF model in MLX arrays, with the architecture that computes it and its tokenizer. */
+/** A model (GGUF or MLX safetensors) in MLX arrays, with the architecture that computes it and its tokenizer. */
 final class MlxModel implements LoadedModel {
     private final String name;
-    private final GgufFile file;
     private final MlxRuntime rt;
-    private final MlxWeights weights;
+    private final MlxLoadedWeights weights;
     private final ModelArchitecture architecture;
     private final Tokenizer tokenizer;
     private final ModelInfo info;
@@ -35,10 +35,10 @@ final class MlxModel implements LoadedModel {
     private final Consumer<MlxModel> onClose;
     private volatile boolean closed;
 
-    MlxModel(String name, GgufFile file, MlxRuntime rt, MlxWeights weights, ModelArchitecture architecture, Tokenizer tokenizer,
-             Consumer<MlxModel> onClose) throws BackendException {
+    /** {@code info} describes the model once its forward pass is built (GGUF: {@link #info(GgufFile, ForwardPass, Tokenizer)}). */
+    MlxModel(String name, MlxRuntime rt, MlxLoadedWeights weights, ModelArchitecture architecture, Tokenizer tokenizer,
+             Function<ForwardPass, ModelInfo> info, Consumer<MlxModel> onClose) throws BackendException {
         this.name = name;
-        this.file = file;
         this.rt = rt;
         this.weights = weights;
         this.architecture = architecture;
@@ -48,7 +48,7 @@ final class MlxModel implements LoadedModel {
         MlxOps probe = new MlxOps(rt, () -> false, () -> null);
         ForwardPass pass = build(probe);
         rt.run(probe::close);
-        this.info = info(file, pass, tokenizer);
+        this.info = info.apply(pass);
     }
 
     ForwardPass build(MlxOps ops) throws BackendException {
@@ -61,7 +61,7 @@ final class MlxModel implements LoadedModel {
                 }
             });
         } catch (IllegalArgumentException e) {
-            throw new BackendException("cannot run " + name + " as " + file.architecture() + ": " + e.getMessage(), e);
+            throw new BackendException("cannot run " + name + " as " + weights.architecture() + ": " + e.getMessage(), e);
         }
     }
 
@@ -69,23 +69,28 @@ final class MlxModel implements LoadedModel {
         return rt;
     }
 
-    private static ModelInfo info(GgufFile file, ForwardPass pass, Tokenizer tokenizer) {
+    static ModelInfo info(GgufFile file, ForwardPass pass, Tokenizer tokenizer) {
         String arch = file.architecture();
+        String general = file.string("general.name");
+        return info(arch, general == null ? arch : general, (int) file.integer(arch + ".context_length", 0),
+                (int) file.integer(arch + ".embedding_length", 0), file.parameterCount(), file.fileType() == null ? "unknown" : file.fileType(),
+                file.string("tokenizer.chat_template"), file.metadata(), pass, tokenizer);
+    }
+
+    /** What every format tells alike: capabilities from the chat template, memory kind from the pass. */
+    static ModelInfo info(String arch, String title, int context, int embedding, long parameters, String fileType, String template,
+                          Map<String, Object> allMetadata, ForwardPass pass, Tokenizer tokenizer) {
         Map<String, Object> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : file.metadata().entrySet()) {
+        for (Map.Entry<String, Object> e : allMetadata.entrySet()) {
             if (!(e.getValue() instanceof List<?>)) metadata.put(e.getKey(), e.getValue());
         }
-        String template = file.string("tokenizer.chat_template");
         EnumSet<Capability> caps = EnumSet.of(Capability.COMPLETION);
         if (template != null && template.contains("tools")) caps.add(Capability.TOOLS);
         if (template != null && template.contains("<think>")) caps.add(Capability.THINKING);
         StateLayout state = pass.state();
         MemoryKind kind = state.hasRecurrent() ? (state.hasAttention() ? MemoryKind.HYBRID : MemoryKind.RECURRENT) : MemoryKind.ATTENTION;
-        String general = file.string("general.name");
-        return new ModelInfo(arch, general == null ? arch : general, (int) file.integer(arch + ".context_length", 0),
-                tokenizer == null ? pass.vocabSize() : tokenizer.vocabSize(), (int) file.integer(arch + ".embedding_length", 0),
-                file.parameterCount(), file.fileType() == null ? "unknown" : file.fileType(), template,
-                Collections.unmodifiableSet(caps), kind, Collections.unmodifiableMap(metadata));
+        return new ModelInfo(arch, title, context, tokenizer == null ? pass.vocabSize() : tokenizer.vocabSize(), embedding, parameters,
+                fileType, template, Collections.unmodifiableSet(caps), kind, Collections.unmodifiableMap(metadata));
     }
 
     @Override
@@ -129,6 +134,6 @@ final class MlxModel implements LoadedModel {
 
     @Override
     public String toString() {
-        return "MlxModel[" + name + ", " + file.architecture() + "]";
+        return "MlxModel[" + name + ", " + weights.architecture() + "]";
     }
 }

@@ -3,9 +3,7 @@ package dev.mica.mlx;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
-import dev.mica.api.arch.ModelConfig;
 import dev.mica.api.arch.Tensor;
-import dev.mica.api.arch.Weights;
 import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.ProgressListener;
 import dev.mica.gguf.GgmlType;
@@ -31,7 +29,7 @@ import java.util.Set;
  * missing there), and Q8_0 / Q4_0 / MXFP4 blocks are repacked, exactly, into MLX's own quantized
  * layouts so matmuls run quantized ({@code mlx_quantized_matmul}) without dequantizing.
  */
-final class MlxWeights implements ModelConfig, Weights, AutoCloseable {
+final class MlxWeights implements MlxLoadedWeights {
     static final Set<GgmlType> SUPPORTED = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.MXFP4);
     private static final java.lang.foreign.ValueLayout.OfShort HALF = JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -148,7 +146,8 @@ final class MlxWeights implements ModelConfig, Weights, AutoCloseable {
         return e < 16 ? b & 0xF : b >>> 4;
     }
 
-    long bytes() {
+    @Override
+    public long bytes() {
         return bytes;
     }
 

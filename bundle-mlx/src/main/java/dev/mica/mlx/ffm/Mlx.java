@@ -84,6 +84,7 @@ public final class Mlx {
         opDef("mlx_gather_mm", H, H, H, H, JAVA_BOOLEAN);
         opDef("mlx_gather_qmm", H, H, H, H, H, H, JAVA_BOOLEAN, OPT_INT, OPT_INT, ADDRESS, JAVA_BOOLEAN);
         opDef("mlx_dequantize", H, H, H, OPT_INT, OPT_INT, ADDRESS, H, OPT_INT);
+        opDef("mlx_quantize", H, OPT_INT, OPT_INT, ADDRESS, H);   // the result is an mlx_vector_array: unpack it
         opDef("mlx_fast_rms_norm", H, H, JAVA_FLOAT);
         opDef("mlx_fast_rope", H, JAVA_INT, JAVA_BOOLEAN, OPT_FLOAT, JAVA_FLOAT, JAVA_INT, H);
         opDef("mlx_fast_scaled_dot_product_attention", H, H, H, JAVA_FLOAT, ADDRESS, H, H);

@@ -1,0 +1,133 @@
+package dev.mica.mlx;
+
+import dev.mica.api.arch.ModelArchitecture;
+import dev.mica.api.backend.BackendException;
+import dev.mica.api.backend.LoadedModel;
+import dev.mica.api.backend.ProgressListener;
+import dev.mica.api.backend.Tokenizer;
+import dev.mica.tokenizer.HfTokenizers;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * An MLX-format model folder as mlx-community publishes them: config.json (Hugging Face config with
+ * {@code architectures} and MLX's {@code quantization}), model*.safetensors, tokenizer.json,
+ * tokenizer_config.json, and the chat template there or in chat_template.jinja.
+ */
+final class MlxFolder {
+    /** config.json and tokenizer_config.json are small; anything larger is not one. */
+    private static final long MAX_JSON = 64L << 20;
+
+    private MlxFolder() {}
+
+    static boolean is(Path path) {
+        if (path == null || !Files.isDirectory(path) || !Files.isRegularFile(path.resolve("config.json"))) return false;
+        try {
+            return !safetensors(path).isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static List<Path> safetensors(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.safetensors")) {
+            ds.forEach(files::add);
+        }
+        files.sort(null);
+        return files;
+    }
+
+    static Map<String, Object> json(Path file) throws BackendException {
+        try {
+            if (Files.size(file) > MAX_JSON) throw new BackendException(file.getFileName() + " is larger than " + MAX_JSON + " bytes");
+            if (MlxJson.parse(Files.readString(file, StandardCharsets.UTF_8)) instanceof Map<?, ?> m) {
+                @SuppressWarnings("unchecked") Map<String, Object> map = (Map<String, Object>) m;
+                return map;
+            }
+            throw new BackendException(file.getFileName() + " is not a JSON object");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BackendException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static LoadedModel load(Path dir, String name, MlxRuntime rt, Map<String, List<ModelArchitecture>> architectures, String installed,
+                            Consumer<MlxModel> onClose, ProgressListener progress) throws BackendException {
+        Map<String, Object> config = json(dir.resolve("config.json"));
+        String hfName = config.get("architectures") instanceof List<?> l && !l.isEmpty() && l.getFirst() instanceof String s ? s : null;
+        List<ModelArchitecture> candidates = hfName == null ? null : architectures.get(hfName);
+        if (candidates == null || candidates.isEmpty()) {
+            throw new BackendException("the mlx backend has no architecture bundle for '" + hfName + "' (" + name + ", config.json"
+                    + " architectures[0]); installed: " + installed);
+        }
+        ModelArchitecture arch = candidates.getFirst();
+        // The architecture's GGUF name is the prefix of the keys it reads.
+        String prefix = arch.names().stream().filter(n -> !n.contains("For")).findFirst().orElse(hfName);
+        List<Path> files;
+        try {
+            files = safetensors(dir);
+        } catch (IOException e) {
+            throw new BackendException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        if (files.isEmpty()) throw new BackendException(dir + " has no .safetensors files");
+        Tokenizer tokenizer;
+        Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) throw new BackendException(name + " has no tokenizer.json");
+        try {
+            tokenizer = HfTokenizers.fromJson(tokenizerJson, dir.resolve("tokenizer_config.json"));
+        } catch (IOException | RuntimeException e) {
+            throw new BackendException("the mlx backend cannot read the tokenizer of " + name + ": " + e.getMessage(), e);
+        }
+        String template = template(dir);
+        progress.progress(0.1);
+        MlxSafetensorsWeights weights;
+        try {
+            weights = rt.call(() -> {
+                try {
+                    return MlxSafetensorsWeights.load(prefix, config, files, rt.mlx(), progress);
+                } catch (BackendException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            });
+        } catch (RuntimeException e) {
+            throw new BackendException("cannot load " + name + " into MLX: " + e.getMessage(), e);
+        }
+        try {
+            int context = config.get("max_position_embeddings") instanceof Number n ? n.intValue() : 0;
+            int width = config.get("hidden_size") instanceof Number n ? n.intValue() : 0;
+            return new MlxModel(name, rt, weights, arch, tokenizer, pass -> MlxModel.info(prefix, dir.getFileName().toString(), context, width,
+                    weights.parameterCount(), weights.fileType(), template, weights.metadata(), pass, tokenizer), onClose);
+        } catch (BackendException | RuntimeException e) {
+            rt.run(weights::close);
+            throw e;
+        }
+    }
+
+    /** tokenizer_config.json's chat_template (a string, or named templates: "default"), else chat_template.jinja. */
+    static String template(Path dir) throws BackendException {
+        Path config = dir.resolve("tokenizer_config.json");
+        if (Files.isRegularFile(config)) {
+            Object t = json(config).get("chat_template");
+            if (t instanceof String s) return s;
+            if (t instanceof List<?> named) {
+                for (Object o : named) {
+                    if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) return s;
+                }
+            }
+        }
+        Path jinja = dir.resolve("chat_template.jinja");
+        try {
+            if (Files.isRegularFile(jinja) && Files.size(jinja) <= MAX_JSON) return Files.readString(jinja, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new BackendException("cannot read " + jinja + ": " + e.getMessage(), e);
+        }
+        return null;
+    }
+}

@@ -135,6 +135,11 @@ final class MlxSafetensorsWeights implements MlxLoadedWeights {
                 }
             }
             if (!rule.isEmpty()) w.fileType = "mlx-" + rule;
+            float[] factors = llama3RopeFactors(config);
+            if (factors != null) {
+                w.tensors.put("rope_freqs.weight", new MlxTensor(mlx.array(MemorySegment.ofArray(factors), new int[] {factors.length}, Mlx.FLOAT32),
+                        new long[] {factors.length}, "f32"));
+            }
             return w;
         } catch (IOException e) {
             w.close();
@@ -143,6 +148,36 @@ final class MlxSafetensorsWeights implements MlxLoadedWeights {
             w.close();
             throw e;
         }
+    }
+
+    /**
+     * Llama 3's rope scaling ({@code rope_type: llama3}) as the per-frequency divisors that GGUF files
+     * carry in {@code rope_freqs.weight} (computed as llama.cpp's converter does), or null when the
+     * config has none. Hugging Face files have no such tensor: the config says it all.
+     */
+    static float[] llama3RopeFactors(Map<String, Object> config) {
+        if (!(config.get("rope_scaling") instanceof Map<?, ?> rs)) return null;
+        Object type = rs.get("rope_type") != null ? rs.get("rope_type") : rs.get("type");
+        if (!"llama3".equals(type)) return null;
+        double base = config.get("rope_theta") instanceof Number n ? n.doubleValue() : 10000;
+        int dim = config.get("head_dim") instanceof Number n ? n.intValue()
+                : ((Number) config.get("hidden_size")).intValue() / ((Number) config.get("num_attention_heads")).intValue();
+        double factor = rs.get("factor") instanceof Number n ? n.doubleValue() : 8;
+        double low = rs.get("low_freq_factor") instanceof Number n ? n.doubleValue() : 1;
+        double high = rs.get("high_freq_factor") instanceof Number n ? n.doubleValue() : 4;
+        double old = rs.get("original_max_position_embeddings") instanceof Number n ? n.doubleValue() : 8192;
+        float[] out = new float[dim / 2];
+        for (int i = 0; i < out.length; i++) {
+            double freq = 1 / Math.pow(base, (float) (2 * i) / dim);
+            double wavelen = 2 * Math.PI / freq;
+            if (wavelen < old / high) out[i] = 1;
+            else if (wavelen > old / low) out[i] = (float) factor;
+            else {
+                double smooth = (old / wavelen - low) / (high - low);
+                out[i] = (float) (1 / ((1 - smooth) / factor + smooth));
+            }
+        }
+        return out;
     }
 
     /** The GGUF name of a Hugging Face tensor name without its suffix, or null for one no architecture reads. */

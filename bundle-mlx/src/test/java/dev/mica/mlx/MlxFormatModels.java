@@ -187,7 +187,9 @@ final class MlxFormatModels {
             Map.entry("attn_q", "self_attn.q_proj"), Map.entry("attn_k", "self_attn.k_proj"), Map.entry("attn_v", "self_attn.v_proj"),
             Map.entry("attn_output", "self_attn.o_proj"), Map.entry("attn_q_norm", "self_attn.q_norm"),
             Map.entry("attn_k_norm", "self_attn.k_norm"), Map.entry("ffn_gate", "mlp.gate_proj"), Map.entry("ffn_up", "mlp.up_proj"),
-            Map.entry("ffn_down", "mlp.down_proj"));
+            Map.entry("ffn_down", "mlp.down_proj"), Map.entry("ffn_gate_inp", "mlp.gate"),
+            Map.entry("ffn_gate_exps", "mlp.switch_mlp.gate_proj"), Map.entry("ffn_up_exps", "mlp.switch_mlp.up_proj"),
+            Map.entry("ffn_down_exps", "mlp.switch_mlp.down_proj"));
 
     static String hfName(String gguf) {
         String base = gguf.substring(0, gguf.lastIndexOf('.')), suffix = gguf.substring(base.length());
@@ -228,14 +230,17 @@ final class MlxFormatModels {
                 int permuteHeads = !llama ? 0 : t.name().endsWith("attn_q.weight") ? heads : t.name().endsWith("attn_k.weight") ? kvHeads : 0;
                 float[] hf = permuteHeads > 0 ? unpermute(v, permuteHeads, (int) shape[0], (int) shape[1]) : v;
                 String name = hfName(t.name());
-                if (mode == null || shape.length != 2 || shape[1] % group != 0) {
+                int cols = (int) shape[shape.length - 1], rows = v.length / cols;
+                if (mode == null || shape.length < 2 || cols % group != 0) {
                     entries.add(new Entry(name, "F32", shape, le(hf)));
                     if (ref != null) ref.addTensor(t.name(), GgmlType.F32, t.shape(), v);
                     continue;
                 }
-                Quantized q = quantize(rt, hf, (int) shape[0], (int) shape[1], mode, bits, group);
+                Quantized q = quantize(rt, hf, rows, cols, mode, bits, group);   // experts [E, out, in] as [E·out, in]
                 String base = name.substring(0, name.length() - ".weight".length());
-                long[] packed = {shape[0], shape[1] * bits / 32}, sShape = {shape[0], shape[1] / group};
+                long[] packed = shape.clone(), sShape = shape.clone();
+                packed[packed.length - 1] = (long) cols * bits / 32;
+                sShape[sShape.length - 1] = cols / group;
                 entries.add(new Entry(name, "U32", packed, le(q.words())));
                 if (q.scales() != null) {
                     float[] s = q.scales().clone(), b = q.biases().clone();
@@ -291,12 +296,17 @@ final class MlxFormatModels {
     private static String config(GgufFile f, String mode, int bits, int group) {
         String a = f.architecture();
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("architectures", "[\"" + (a.equals("llama") ? "LlamaForCausalLM" : "Qwen3ForCausalLM") + "\"]");
-        c.put("model_type", "\"" + a + "\"");
+        c.put("architectures", "[\"" + switch (a) {
+            case "llama" -> "LlamaForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
+            default -> "Qwen3MoeForCausalLM";
+        } + "\"]");
+        c.put("model_type", "\"" + (a.equals("qwen3moe") ? "qwen3_moe" : a) + "\"");
         String[][] keys = {{"hidden_size", "embedding_length"}, {"num_hidden_layers", "block_count"},
                 {"num_attention_heads", "attention.head_count"}, {"num_key_value_heads", "attention.head_count_kv"},
                 {"head_dim", "attention.key_length"}, {"intermediate_size", "feed_forward_length"},
-                {"max_position_embeddings", "context_length"}};
+                {"max_position_embeddings", "context_length"}, {"num_experts", "expert_count"},
+                {"num_experts_per_tok", "expert_used_count"}, {"moe_intermediate_size", "expert_feed_forward_length"}};
         for (String[] k : keys) {
             Object v = f.metadata().get(a + "." + k[1]);
             if (v != null) c.put(k[0], String.valueOf(v));

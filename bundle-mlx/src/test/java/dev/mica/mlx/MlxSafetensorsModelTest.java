@@ -10,6 +10,10 @@ import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
 import dev.mica.arch.llama.Llama;
 import dev.mica.arch.qwen3.Qwen3;
+import dev.mica.arch.qwen3.Qwen3Moe;
+import dev.mica.gguf.GgufFile;
+import dev.mica.gguf.GgufWriter;
+import java.util.Map;
 import dev.mica.backend.java.testing.ArchModels;
 import dev.mica.backend.java.testing.Logits;
 import dev.mica.gguf.GgmlType;
@@ -36,7 +40,7 @@ class MlxSafetensorsModelTest {
     private static final int[][] CHUNKS = MlxLogitsTest.CHUNKS;
 
     private MlxBackend backend() {
-        MlxBackend b = new MlxBackend(MlxTesting.folder(), List.of(new Llama(), new Qwen3()));
+        MlxBackend b = new MlxBackend(MlxTesting.folder(), List.of(new Llama(), new Qwen3(), new Qwen3Moe()));
         assertTrue(b.status().available(), b.status().detail());
         return b;
     }
@@ -44,7 +48,7 @@ class MlxSafetensorsModelTest {
     private Path source(String arch) throws IOException {
         Path f = dir.resolve(arch + "-f32.gguf");
         if (arch.equals("llama")) SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, f);
-        else ArchModels.write(ArchModels.qwen3(false, 3), f);
+        else ArchModels.write(ArchModels.qwen3(arch.equals("qwen3moe"), 3), f);
         return f;
     }
 
@@ -56,7 +60,7 @@ class MlxSafetensorsModelTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"llama", "qwen3"})
+    @CsvSource({"llama", "qwen3", "qwen3moe"})
     void float32FolderGivesTheGgufLogits(String arch) throws Exception {
         MlxBackend b = backend();
         Path gguf = source(arch), folder = dir.resolve(arch + "-mlx-f32");
@@ -75,7 +79,8 @@ class MlxSafetensorsModelTest {
     @ParameterizedTest
     @CsvSource({"llama, affine, 4, 64, 0.5", "llama, affine, 8, 64, 0.05", "llama, mxfp4, 4, 32, 0.8", "llama, mxfp8, 8, 32, 0.5",
             "llama, nvfp4, 4, 16, 0.5", "qwen3, affine, 4, 32, 0.5", "qwen3, affine, 8, 32, 0.05", "qwen3, mxfp4, 4, 32, 0.8",
-            "qwen3, mxfp8, 8, 32, 0.5", "qwen3, nvfp4, 4, 16, 0.5"})
+            "qwen3, mxfp8, 8, 32, 0.5", "qwen3, nvfp4, 4, 16, 0.5", "qwen3moe, affine, 4, 32, 0.5", "qwen3moe, mxfp4, 4, 32, 0.8",
+            "qwen3moe, nvfp4, 4, 16, 0.5"})
     void quantizedFolderGivesTheDequantizedLogits(String arch, String mode, int bits, int group, double quantBound) throws Exception {
         MlxBackend b = backend();
         Path gguf = source(arch), folder = dir.resolve(arch + "-" + mode + bits), reference = dir.resolve(arch + "-" + mode + bits + "-ref.gguf");
@@ -85,6 +90,41 @@ class MlxSafetensorsModelTest {
                 arch, mode, bits, group, exact, quant);
         assertTrue(exact < 1e-4, "against the dequantized weights: relative error " + exact);
         assertTrue(quant < quantBound, "against the original: relative error " + quant);
+    }
+
+    /**
+     * Llama 3's rope scaling comes from config.json alone; GGUF files carry it as rope_freqs.weight.
+     * A small original context makes the scaling reach the frequencies a short test sees.
+     */
+    @Test
+    void llama3RopeScalingMatchesTheGgufRopeFreqs() throws Exception {
+        MlxBackend b = backend();
+        Path gguf = source("llama"), folder = dir.resolve("llama3");
+        MlxFormatModels.write(MlxTesting.runtime(), gguf, folder, null, 0, 64, null);
+        Path config = folder.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\\{", "{\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0,"
+                + " \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64},"));
+        float[] factors = MlxSafetensorsWeights.llama3RopeFactors(MlxFolder.json(config));
+        assertEquals(8, factors.length);
+        assertEquals(1f, factors[0]);
+        assertEquals(8f, factors[7]);
+        assertTrue(factors[1] > 1 && factors[2] < 8, Arrays.toString(factors));
+        Path scaled = dir.resolve("llama3.gguf");
+        GgufWriter w = new GgufWriter().putAll(GgufFile.read(gguf));
+        GgufFile f = GgufFile.read(gguf);
+        try (var ch = java.nio.channels.FileChannel.open(gguf)) {
+            for (var t : f.tensors()) {
+                java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate((int) t.byteSize());
+                ch.read(bb, t.offset());
+                w.addTensor(t.name(), t.type(), t.shape(), dev.mica.gguf.TensorData.bytes(bb.array()));
+            }
+        }
+        w.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {factors.length}, factors);
+        w.write(scaled);
+        double error = compare(b, folder, scaled), unscaled = compare(b, folder, gguf);
+        System.out.printf("llama3 rope scaling: folder vs GGUF with rope_freqs %.2e, vs GGUF without %.2e%n", error, unscaled);
+        assertTrue(error < 1e-5, "relative error " + error);
+        assertTrue(unscaled > 1e-3, "the scaling made no difference: " + unscaled);
     }
 
     @Test

@@ -2,12 +2,14 @@ package dev.mica.mlx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
+import dev.mica.api.model.ModelDescriptor;
 import dev.mica.arch.llama.Llama;
 import dev.mica.arch.qwen3.Qwen3;
 import dev.mica.arch.qwen3.Qwen3Moe;
@@ -74,6 +76,14 @@ class MlxSafetensorsModelTest {
             assertTrue(m.info().chatTemplate().contains("messages"));
             assertEquals(512, m.info().vocabSize());
         }
+        // as the engine hands it over: a descriptor whose model is the folder
+        ModelDescriptor d = new ModelDescriptor(arch + ":mlx", "safetensors", folder, "sha256:0", 0, java.time.Instant.now(), null, null,
+                null, null, null);
+        assertTrue(b.supports(d));
+        assertTrue(b.formats().contains("safetensors"));
+        b.load(d, null, null).close();
+        assertFalse(b.supports(new ModelDescriptor("x", "safetensors", dir, "sha256:0", 0, java.time.Instant.now(), null, null, null, null,
+                null)), "a folder without config.json");
     }
 
     @ParameterizedTest

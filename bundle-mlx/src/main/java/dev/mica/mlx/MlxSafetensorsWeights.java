@@ -107,6 +107,10 @@ final class MlxSafetensorsWeights implements MlxLoadedWeights {
                 for (Safetensors.Entry e : entries.values()) {
                     done++;
                     String name = e.name();
+                    if (name.endsWith(".global_scale")) {
+                        // silently dropping it would scale every weight of that linear wrongly
+                        throw new BackendException("tensor " + name + ": NVFP4 global scales are not read by the mlx backend yet");
+                    }
                     if (!name.endsWith(".weight") && !name.endsWith(".bias")) continue;   // scales/biases go with their weight
                     String base = name.substring(0, name.lastIndexOf('.'));
                     String gguf = ggufName(base);

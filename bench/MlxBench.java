@@ -23,6 +23,8 @@ import java.util.Random;
  *
  * <p>{@code --steps S --ctx C} instead times single decode steps after a C-token prompt, one per
  * sample (the KV grows from C to C+S−1): what bench/mlx_ref.c measures through mlx-c directly.
+ * {@code --logits T} prints the first logits of token T decoded at position 0, for comparison with
+ * mlx_ref's (same model, same token): the check that both compute the same thing.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp JARS bench/MlxBench.java --model m.gguf --libs /path/to/mlx/lib \
@@ -61,6 +63,16 @@ public final class MlxBench {
             int[] bosOnly = lm.tokenizer().encode("", true, false);
             int bos = bosOnly.length > 0 ? bosOnly[0] : -1;
             Random rnd = new Random(1234);
+            if (o.containsKey("logits")) {
+                try (InferenceContext one = lm.newContext(new ContextOptions(8, 1, 1, 1, false, false))) {
+                    Batch b = new Batch(1);
+                    b.add(Integer.parseInt(o.get("logits")), 0, 0, true);
+                    check(one.decode(b));
+                    float[] l = one.logits(0).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                    System.out.printf(Locale.ROOT, "logits of token %s at position 0: %.6f %.6f %.6f %.6f%n", o.get("logits"), l[0], l[1], l[2], l[3]);
+                }
+                System.exit(0);
+            }
             if (steps > 0) {
                 results.add(steps(lm, ctx, steps, vocab, bos, rnd));
             } else {

@@ -29,6 +29,8 @@
 #      and bundle-ggml jars come from the local Maven repository.
 #   2. Models: <cache>/models/synthetic-llama-1b-<layers>l-<vocab>-<type>.gguf by SyntheticModels; reused.
 #   3. Compiles bench/mlx_ref.c with cc against the installed libmlxc (never builds MLX).
+#      Checks, per type, that it computes what the backend does: the first logits of one token at
+#      position 0, from both (printed; they agreed to all 6 printed decimals here).
 #   4. Per round and type: GgmlBench -p P -n N -t T -r R; MlxBench -p P -n N -r R; mlx_ref; MlxBench --steps.
 #   5. Prints medians and ratios; every run's output in <cache>/results/mlx-<timestamp>/.
 # Needs: JDK 25, python3, cc; an installed MLX + mlx-c (lib and include).
@@ -94,6 +96,15 @@ mkdir -p "$out"
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=199309L -o "$out/mlx_ref" "$repo/bench/mlx_ref.c" -I"$mlx/../include" -L"$mlx" -lmlxc -lmlx \
     -Wl,-rpath,"$mlx" -lm
 
+for t in $types; do
+    model=$cache/models/synthetic-llama-1b-$tag-$t.gguf
+    log "3. $t: do mlx_ref and the backend compute the same? logits of one token at position 0"
+    "$out/mlx_ref" "$model" "$n_layer" 32 8 64 1e-5 500000 0 1 1234 2>&1 >/dev/null | grep '^logits' | sed 's/^/mlx_ref: /' > "$out/same-$t.txt"
+    "$java" --enable-native-access=ALL-UNNAMED -cp "$mlx_cp" "$repo/bench/MlxBench.java" --model "$model" --libs "$mlx" --logits 1234 \
+        2>/dev/null | sed 's/^/backend: /' >> "$out/same-$t.txt"
+    cat "$out/same-$t.txt" >&2
+done
+
 for ((r = 1; r <= rounds; r++)); do
     for t in $types; do
         model=$cache/models/synthetic-llama-1b-$tag-$t.gguf
@@ -112,6 +123,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 log "5. results ($out)"
+cat "$out"/same-*.txt
 python3 - "$out" "$threads" "$types" "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" <<'PY' | tee "$out/table.txt"
 import json, statistics, sys, glob, os
 out, threads, types, cpu = sys.argv[1:5]

@@ -10,8 +10,10 @@
  * change the work); then STEPS decode steps are timed one by one: build the graph, evaluate logits and
  * the new KV together, copy the logits to host memory.
  *
- *   mlx_ref MODEL.gguf LAYERS HEADS KV_HEADS HEAD_DIM EPS ROPE_BASE [CTX=32] [STEPS=16]
- * Prints each step's milliseconds and the median.
+ *   mlx_ref MODEL.gguf LAYERS HEADS KV_HEADS HEAD_DIM EPS ROPE_BASE [CTX=32] [STEPS=16] [TOKEN]
+ * Prints each step's milliseconds and the median. With CTX 0 and a TOKEN, the warm-up step decodes that
+ * token at position 0 with an empty cache and prints its first logits: the MLX backend's logits for the
+ * same token, which shows this program computes what the backend computes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +147,7 @@ int main(int argc, char** argv) {
     mlx_set_error_handler(on_error, NULL, NULL);
     int layers = atoi(argv[2]), heads = atoi(argv[3]), kvh = atoi(argv[4]), hd = atoi(argv[5]);
     float eps = (float) atof(argv[6]), base = (float) atof(argv[7]);
-    int ctx = argc > 8 ? atoi(argv[8]) : 32, steps = argc > 9 ? atoi(argv[9]) : 16;
+    int ctx = argc > 8 ? atoi(argv[8]) : 32, steps = argc > 9 ? atoi(argv[9]) : 16, given = argc > 10 ? atoi(argv[10]) : -1;
     S = mlx_default_cpu_stream_new();
     G = mlx_io_gguf_new();
     if (mlx_load_gguf(&G, argv[1], S)) return 1;
@@ -197,7 +199,7 @@ int main(int argc, char** argv) {
     srand(1234);
     for (int step = -1; step < steps; step++) {   /* step -1: warm-up, untimed */
         int pos = ctx + step + 1;
-        int token = rand() % vocab;
+        int token = step == -1 && given >= 0 ? given : rand() % vocab;
         double t0 = now_ms();
         mlx_array idx = mlx_array_new_data(&token, (int[]) {1}, 1, MLX_INT32);
         pool[npool++] = idx;
@@ -258,6 +260,7 @@ int main(int argc, char** argv) {
         free(newV);
         free_step();
         double t = now_ms() - t0;
+        if (step == -1 && given >= 0) fprintf(stderr, "logits of token %d at position %d: %.6f %.6f %.6f %.6f\n", token, pos, logits[0], logits[1], logits[2], logits[3]);
         if (step >= 0) {
             ms[step] = t;
             printf("step %d (kv %d): %.2f ms\n", step, pos + 1, t);

@@ -11,7 +11,9 @@
 #   --types "T..."  weight types, written directly by SyntheticModels (default "q4_0"; q8_0 also works)
 #   --layers N      layers of the synthetic model (default 2) and --vocab N its vocabulary (default 32000):
 #                   Llama-3.2-1B's width, heads and n_ff, fewer layers and a smaller vocabulary, because
-#                   MLX's CPU backend decodes the full 1B model at under 1 token/s here. --full: the full shape.
+#                   MLX's CPU backend decodes the full 1B model at under 1 token/s here. --full: the full shape
+#                   (the model file java-bench.sh uses, <cache>/models/synthetic-llama-1b-<type>.gguf)
+#   --steps-only    only the decode-step comparison (b), no pp/tg runs: what is practical with --full
 #   --prompt N      prompt tokens (default 128) and --gen N generated tokens (default 32)
 #   --reps N        repetitions per measurement (default 3)
 #   --rounds N      alternations GGML, MLX (and mlx_ref, MLX step) per type (default 2)
@@ -38,7 +40,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mlx=${MICA_MLX_PATH:-}
-types="q4_0" layers=2 vocab=32000 prompt=128 gen=32 reps=3 rounds=2 threads=1 ctx=32 steps=16 full=0
+types="q4_0" layers=2 vocab=32000 prompt=128 gen=32 reps=3 rounds=2 threads=1 ctx=32 steps=16 full=0 steps_only=0
 cache=${MICA_BENCH_CACHE:-$HOME/.cache/mica/bench}
 ggml_libs=
 while [[ $# -gt 0 ]]; do
@@ -48,6 +50,7 @@ while [[ $# -gt 0 ]]; do
         --layers) layers=$2; shift 2 ;;
         --vocab) vocab=$2; shift 2 ;;
         --full) full=1; shift ;;
+        --steps-only) steps_only=1; shift ;;
         --prompt) prompt=$2; shift 2 ;;
         --gen) gen=$2; shift 2 ;;
         --reps) reps=$2; shift 2 ;;
@@ -80,9 +83,9 @@ mlx_cp=$repo/bundle-mlx/target/classes:$(jar mica-kernel):$(jar mica-gguf):$(jar
 ggml_cp=$repo/bench/target/classes:$(cat "$repo/bench/target/classpath.txt")
 
 mkdir -p "$cache/models"
-if [[ $full == 1 ]]; then shape=(); tag=full; else shape=(--n-layer "$layers" --n-vocab "$vocab"); tag=${layers}l-$vocab; fi
+if [[ $full == 1 ]]; then shape=(); tag=; else shape=(--n-layer "$layers" --n-vocab "$vocab"); tag=-${layers}l-$vocab; fi
 for t in $types; do
-    model=$cache/models/synthetic-llama-1b-$tag-$t.gguf
+    model=$cache/models/synthetic-llama-1b$tag-$t.gguf
     if [[ ! -f $model ]]; then
         log "2. writing $model"
         "$java" -Xmx2g -cp "$(jar mica-gguf)" dev.mica.gguf.SyntheticModels --preset llama-1b "${shape[@]}" --type "$t" --out "$model"
@@ -97,7 +100,7 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=199309L -o "$out/mlx_ref" "$repo/bench/mlx_ref
     -Wl,-rpath,"$mlx" -lm
 
 for t in $types; do
-    model=$cache/models/synthetic-llama-1b-$tag-$t.gguf
+    model=$cache/models/synthetic-llama-1b$tag-$t.gguf
     log "3. $t: do mlx_ref and the backend compute the same? logits of one token at position 0"
     "$out/mlx_ref" "$model" "$n_layer" 32 8 64 1e-5 500000 0 1 1234 2>&1 >/dev/null | grep '^logits' | sed 's/^/mlx_ref: /' > "$out/same-$t.txt"
     "$java" --enable-native-access=ALL-UNNAMED -cp "$mlx_cp" "$repo/bench/MlxBench.java" --model "$model" --libs "$mlx" --logits 1234 \
@@ -107,13 +110,15 @@ done
 
 for ((r = 1; r <= rounds; r++)); do
     for t in $types; do
-        model=$cache/models/synthetic-llama-1b-$tag-$t.gguf
-        log "4. round $r, $t: GGML backend, pp$prompt tg$gen, $threads threads"
-        "$java" --enable-native-access=ALL-UNNAMED -cp "$ggml_cp" dev.mica.bench.GgmlBench --model "$model" --libs "$ggml_libs" \
-            -p "$prompt" -n "$gen" -t "$threads" -r "$reps" > "$out/ggml-$t-$r.json" 2> "$out/ggml-$t-$r.err"
-        log "4. round $r, $t: MLX backend, same test"
-        "$java" --enable-native-access=ALL-UNNAMED -cp "$mlx_cp" "$repo/bench/MlxBench.java" --model "$model" --libs "$mlx" \
-            -p "$prompt" -n "$gen" -r "$reps" > "$out/mlx-$t-$r.json" 2> "$out/mlx-$t-$r.err"
+        model=$cache/models/synthetic-llama-1b$tag-$t.gguf
+        if [[ $steps_only == 0 ]]; then
+            log "4. round $r, $t: GGML backend, pp$prompt tg$gen, $threads threads"
+            "$java" --enable-native-access=ALL-UNNAMED -cp "$ggml_cp" dev.mica.bench.GgmlBench --model "$model" --libs "$ggml_libs" \
+                -p "$prompt" -n "$gen" -t "$threads" -r "$reps" > "$out/ggml-$t-$r.json" 2> "$out/ggml-$t-$r.err"
+            log "4. round $r, $t: MLX backend, same test"
+            "$java" --enable-native-access=ALL-UNNAMED -cp "$mlx_cp" "$repo/bench/MlxBench.java" --model "$model" --libs "$mlx" \
+                -p "$prompt" -n "$gen" -r "$reps" > "$out/mlx-$t-$r.json" 2> "$out/mlx-$t-$r.err"
+        fi
         log "4. round $r, $t: mlx_ref, $steps decode steps after $ctx positions"
         "$out/mlx_ref" "$model" "$n_layer" 32 8 64 1e-5 500000 "$ctx" "$steps" > "$out/ref-$t-$r.txt" 2> "$out/ref-$t-$r.err"
         log "4. round $r, $t: MLX backend, the same steps"

@@ -282,29 +282,53 @@ final class MlxSafetensorsWeights implements MlxLoadedWeights {
      * follow their rows, so quantized weights stay as they are inside each row.
      */
     private MlxTensor ropePermuted(MlxTensor t, int heads) {
-        MemorySegment w = permuteRows(t.array(), heads);
         MlxTensor.Quant q = t.quant();
-        if (q == null) return new MlxTensor(w, t.dims(), t.type());
-        return new MlxTensor(w, t.dims(), t.type(), new MlxTensor.Quant(permuteRows(q.scales(), heads),
-                q.biases() == null ? null : permuteRows(q.biases(), heads), q.groupSize(), q.bits(), q.mode()));
+        List<MemorySegment> old = new ArrayList<>(List.of(t.array()));
+        if (q != null) {
+            old.add(q.scales());
+            if (q.biases() != null) old.add(q.biases());
+        }
+        List<MemorySegment> made = new ArrayList<>();
+        try {
+            for (MemorySegment a : old) made.add(permuteRows(a, heads));
+        } catch (RuntimeException e) {
+            made.forEach(mlx::free);   // the originals stay with the caller, who frees them
+            throw e;
+        }
+        old.forEach(mlx::free);
+        if (q == null) return new MlxTensor(made.get(0), t.dims(), t.type());
+        return new MlxTensor(made.get(0), t.dims(), t.type(),
+                new MlxTensor.Quant(made.get(1), q.biases() == null ? null : made.get(2), q.groupSize(), q.bits(), q.mode()));
     }
 
-    /** rows [heads, 2, d/2] → [heads, d/2, 2], frees the input. */
+    /** rows [heads, 2, d/2] → [heads, d/2, 2], as a new array. */
     private MemorySegment permuteRows(MemorySegment a, int heads) {
         int[] shape = mlx.shape(a);
-        int half = shape[0] / heads / 2;
+        if (shape[0] % (2 * heads) != 0) throw new IllegalArgumentException(shape[0] + " rows do not split into " + heads + " heads of pairs");
         int[] split = new int[shape.length + 2];
         split[0] = heads;
         split[1] = 2;
-        split[2] = half;
+        split[2] = shape[0] / heads / 2;
         System.arraycopy(shape, 1, split, 3, shape.length - 1);
-        MemorySegment r = mlx.op("mlx_reshape", a, mlx.scratchInts(split), (long) split.length);
-        MemorySegment s = mlx.op("mlx_swapaxes", r, 1, 2);
-        MemorySegment c = mlx.op("mlx_contiguous", s, false);
-        MemorySegment back = mlx.op("mlx_reshape", c, mlx.scratchInts(shape), (long) shape.length);
-        mlx.eval(List.of(back));
-        for (MemorySegment x : List.of(a, r, s, c)) mlx.free(x);
-        return back;
+        List<MemorySegment> temp = new ArrayList<>();
+        try {
+            MemorySegment r = mlx.op("mlx_reshape", a, mlx.scratchInts(split), (long) split.length);
+            temp.add(r);
+            MemorySegment s = mlx.op("mlx_swapaxes", r, 1, 2);
+            temp.add(s);
+            MemorySegment c = mlx.op("mlx_contiguous", s, false);
+            temp.add(c);
+            MemorySegment back = mlx.op("mlx_reshape", c, mlx.scratchInts(shape), (long) shape.length);
+            try {
+                mlx.eval(List.of(back));
+            } catch (RuntimeException e) {
+                mlx.free(back);
+                throw e;
+            }
+            return back;
+        } finally {
+            temp.forEach(mlx::free);
+        }
     }
 
     String fileType() {

@@ -154,6 +154,10 @@ class MlxSafetensorsModelTest {
         Files.writeString(folder.resolve("config.json"), Files.readString(folder.resolve("config.json")).replace("LlamaForCausalLM", "GPT9"));
         e = assertThrows(BackendException.class, () -> b.load(folder, "broken", ProgressListener.NONE));
         assertTrue(e.getMessage().contains("no architecture bundle for 'GPT9'"), e.getMessage());
+        Files.writeString(folder.resolve("config.json"), Files.readString(folder.resolve("config.json")).replace("GPT9", "LlamaForCausalLM")
+                .replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 3"));
+        e = assertThrows(BackendException.class, () -> b.load(folder, "broken", ProgressListener.NONE));
+        assertTrue(e.getMessage().contains("rows do not split into 3 heads"), e.getMessage());
         // and the backend is still usable afterwards
         MlxFormatModels.write(MlxTesting.runtime(), source("llama"), dir.resolve("fine"), null, 0, 64, null);
         b.load(dir.resolve("fine"), "fine", ProgressListener.NONE).close();

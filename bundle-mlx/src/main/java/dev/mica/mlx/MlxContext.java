@@ -10,6 +10,7 @@ import dev.mica.api.backend.DecodeResult;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.Sampler;
 import dev.mica.api.backend.SamplingParams;
+import dev.mica.graph.HostSampler;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -180,7 +181,7 @@ final class MlxContext implements InferenceContext {
     @Override
     public Sampler sampler(SamplingParams params, Constraint constraint) throws BackendException {
         if (constraint != null) throw new BackendException("the mlx backend does not support grammar constraints (structured output); use the ggml backend");
-        return new MlxSampler(this, params);
+        return new HostSampler(lock, this::logitsCopy, contextLength(), params);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.mica.api.arch.StateLayout;
 import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.SequenceMemory;
 import dev.mica.api.backend.Snapshot;
+import dev.mica.graph.OwnedSnapshot;
 import dev.mica.mlx.ffm.Mlx;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -387,7 +388,7 @@ final class MlxMemory implements SequenceMemory {
                 at += 4L * f.length;
             }
             int tokens = !full ? recurrentPos[sequence] + 1 : length[sequence] == 0 ? 0 : start[sequence] + length[sequence];
-            return new MlxSnapshot(owner, kind, tokens, arena, seg);
+            return new OwnedSnapshot(owner, kind, tokens, arena, seg);
         }
     }
 
@@ -399,7 +400,7 @@ final class MlxMemory implements SequenceMemory {
     public boolean restore(int sequence, Snapshot snapshot) {
         synchronized (lock) {
             checkSequence(sequence);
-            if (!(snapshot instanceof MlxSnapshot saved) || saved.owner() != owner) {
+            if (!(snapshot instanceof OwnedSnapshot saved) || saved.owner() != owner) {
                 throw new IllegalArgumentException("the snapshot was not saved from this model by the mlx backend");
             }
             boolean full = saved.kind() == Snapshot.Kind.FULL;

@@ -12,6 +12,7 @@ import dev.mica.api.backend.Sampler;
 import dev.mica.api.backend.SamplingParams;
 import dev.mica.backend.java.tensor.FloatTensor;
 import dev.mica.backend.java.tensor.Parallel;
+import dev.mica.graph.HostSampler;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -193,7 +194,7 @@ final class JavaContext implements InferenceContext {
             if (constraint != null) {
                 throw new BackendException("the java backend does not support grammar constraints (structured output); use the ggml backend");
             }
-            return new JavaSampler(this, params);
+            return new HostSampler(lock, this::logitsCopy, contextLength(), params);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.mica.api.arch.StateLayout;
 import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.SequenceMemory;
 import dev.mica.api.backend.Snapshot;
+import dev.mica.graph.OwnedSnapshot;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -451,7 +452,7 @@ final class JavaMemory implements SequenceMemory {
                         default -> { }
                     }
                 }
-                return new JavaSnapshot(owner, kind, tokens, arena, data);
+                return new OwnedSnapshot(owner, kind, tokens, arena, data);
             } catch (RuntimeException e) {
                 arena.close();
                 throw e;
@@ -468,7 +469,7 @@ final class JavaMemory implements SequenceMemory {
     public boolean restore(int sequence, Snapshot snapshot) {
         synchronized (lock) {
             checkSequence(sequence);
-            if (!(snapshot instanceof JavaSnapshot saved) || saved.owner() != owner) {
+            if (!(snapshot instanceof OwnedSnapshot saved) || saved.owner() != owner) {
                 throw new IllegalArgumentException("the snapshot was not saved from this model by the java backend");
             }
             MemorySegment data = saved.data();

@@ -1,4 +1,4 @@
-package dev.mica.backend.java;
+package dev.mica.graph;
 
 import dev.mica.api.backend.Sampler;
 import dev.mica.api.backend.SamplingParams;
@@ -8,12 +8,20 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Samples as llama.cpp's chain does, in its order: repetition penalties over the last
- * {@code repeat_last_n} tokens, then top-k, typical, top-p, min-p, temperature and a seeded draw;
- * with temperature 0, the most likely token after penalties (greedy).
+ * Samples on the host from a copy of the logits, as llama.cpp's chain does, in its order:
+ * repetition penalties over the last {@code repeat_last_n} tokens, then top-k, typical, top-p,
+ * min-p, temperature and a seeded draw; with temperature 0, the most likely token after penalties
+ * (greedy). Shared by the backends that compute the logits themselves (java, mlx).
  */
-final class JavaSampler implements Sampler {
-    private final JavaContext context;
+public final class HostSampler implements Sampler {
+    /** A copy of one batch row's logits after the last decode. */
+    @FunctionalInterface
+    public interface Logits {
+        float[] copy(int batchRow);
+    }
+
+    private final Object lock;
+    private final Logits logits;
     private final SamplingParams params;
     private final int window;
     private final int[] history;
@@ -22,12 +30,16 @@ final class JavaSampler implements Sampler {
     private final SplittableRandom random;
     private boolean closed;
 
-    JavaSampler(JavaContext context, SamplingParams params) {
+    /**
+     * @param lock the context's lock: sampling reads logits a concurrent decode would replace
+     * @param contextLength what Ollama's repeat_last_n of -1 means: the whole context
+     */
+    public HostSampler(Object lock, Logits logits, int contextLength, SamplingParams params) {
         check(params);
-        this.context = context;
+        this.lock = lock;
+        this.logits = logits;
         this.params = params;
-        // Ollama's repeat_last_n of -1 means the whole context.
-        this.window = params.repeatLastN() < 0 ? context.contextLength() : params.repeatLastN();
+        this.window = params.repeatLastN() < 0 ? contextLength : params.repeatLastN();
         this.history = new int[Math.max(window, 0)];
         this.random = params.seed() == SamplingParams.RANDOM_SEED ? new SplittableRandom() : new SplittableRandom(params.seed());
     }
@@ -42,9 +54,9 @@ final class JavaSampler implements Sampler {
 
     @Override
     public int sample(int batchRow) {
-        synchronized (context.lock()) {
+        synchronized (lock) {
             if (closed) throw new IllegalStateException("the sampler is closed");
-            float[] logits = context.logitsCopy(batchRow);
+            float[] logits = this.logits.copy(batchRow);
             penalize(logits);
             int token = params.temperature() <= 0f ? argmax(logits) : draw(logits);
             remember(token);
@@ -54,7 +66,7 @@ final class JavaSampler implements Sampler {
 
     @Override
     public void accept(int token) {
-        synchronized (context.lock()) {
+        synchronized (lock) {
             if (closed) throw new IllegalStateException("the sampler is closed");
             remember(token);
         }
@@ -62,14 +74,14 @@ final class JavaSampler implements Sampler {
 
     @Override
     public void reset() {
-        synchronized (context.lock()) {
+        synchronized (lock) {
             historyStart = historySize = 0;
         }
     }
 
     @Override
     public void close() {
-        synchronized (context.lock()) {
+        synchronized (lock) {
             closed = true;
         }
     }

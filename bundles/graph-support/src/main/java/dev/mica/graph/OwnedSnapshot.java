@@ -1,18 +1,21 @@
-package dev.mica.backend.java;
+package dev.mica.graph;
 
 import dev.mica.api.backend.Snapshot;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** A sequence's state in off-heap memory of its own, freed on close. */
-final class JavaSnapshot implements Snapshot {
+/**
+ * A sequence's state in off-heap memory of its own, freed on close; it remembers the model it was
+ * saved from, so a backend can refuse another model's bytes.
+ */
+public final class OwnedSnapshot implements Snapshot {
     private final Object owner;
     private final Kind kind;
     private final int tokens;
     private final Arena arena;
     private final MemorySegment data;
 
-    JavaSnapshot(Object owner, Kind kind, int tokens, Arena arena, MemorySegment data) {
+    public OwnedSnapshot(Object owner, Kind kind, int tokens, Arena arena, MemorySegment data) {
         this.owner = owner;
         this.kind = kind;
         this.tokens = tokens;
@@ -21,7 +24,7 @@ final class JavaSnapshot implements Snapshot {
     }
 
     /** The model it was saved from: snapshots of another model's layout cannot be read back. */
-    Object owner() {
+    public Object owner() {
         return owner;
     }
 
@@ -48,6 +51,6 @@ final class JavaSnapshot implements Snapshot {
 
     @Override
     public String toString() {
-        return "JavaSnapshot[" + kind + ", " + tokens + " tokens, " + data.byteSize() + " bytes]";
+        return "OwnedSnapshot[" + kind + ", " + tokens + " tokens, " + data.byteSize() + " bytes]";
     }
 }

@@ -6,6 +6,7 @@ import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
 import dev.mica.api.backend.Tokenizer;
 import dev.mica.tokenizer.HfTokenizers;
+import dev.mica.tokenizer.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -48,7 +49,7 @@ final class MlxFolder {
     static Map<String, Object> json(Path file) throws BackendException {
         try {
             if (Files.size(file) > MAX_JSON) throw new BackendException(file.getFileName() + " is larger than " + MAX_JSON + " bytes");
-            if (MlxJson.parse(Files.readString(file, StandardCharsets.UTF_8)) instanceof Map<?, ?> m) {
+            if (Json.parse(Files.readString(file, StandardCharsets.UTF_8)) instanceof Map<?, ?> m) {
                 @SuppressWarnings("unchecked") Map<String, Object> map = (Map<String, Object>) m;
                 return map;
             }

@@ -1,5 +1,6 @@
 package dev.mica.mlx;
 
+import dev.mica.tokenizer.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -56,7 +57,7 @@ record Safetensors(Path path, long fileSize, List<Entry> tensors, Map<String, Ob
             }
             Object root;
             try {
-                root = MlxJson.parse(json);
+                root = Json.parse(json);
             } catch (IllegalArgumentException e) {
                 throw bad(path, "has a header that is not JSON: " + e.getMessage());
             }

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict JSON reader for tokenizer.json and tokenizer_config.json, so this library needs no JSON
- * dependency inside the bundles that copy it. Objects become LinkedHashMaps (JSON null values kept
+ * A strict JSON reader for tokenizer.json and tokenizer_config.json (and, in the bundles that copy
+ * this library, config.json and safetensors headers), so they need no JSON dependency inside. Objects become LinkedHashMaps (JSON null values kept
  * as null entries), arrays ArrayLists, numbers Long or Double, and true/false Booleans.
  */
-final class Json {
+public final class Json {
     private final String s;
     private int pos;
 
@@ -18,7 +18,8 @@ final class Json {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    /** The value {@code text} holds; an IllegalArgumentException names the offset of what is wrong. */
+    public static Object parse(String text) {
         Json json = new Json(text);
         json.skipSpace();
         Object value = json.value(0);

@@ -231,6 +231,11 @@ final class OllamaRoutes implements ApiRoutes {
     private void putBlob(Context ctx) throws Exception {
         String digest = digest(ctx);
         if (inference.hasBlob(digest)) {
+            // Answering before the upload is read makes the server drop the connection under a
+            // client still sending, which then sees a reset instead of this 200: read it to the end.
+            try (InputStream body = ctx.req().getInputStream()) {
+                body.transferTo(java.io.OutputStream.nullOutputStream());
+            }
             ctx.status(200);
             return;
         }

@@ -13,6 +13,7 @@ import dev.mica.api.model.ModelDescriptor;
 import dev.mica.gguf.GgufException;
 import dev.mica.gguf.GgufFile;
 import dev.mica.gguf.GgufTensor;
+import dev.mica.graph.GraphModelInfo;
 import dev.mica.mlx.ffm.MlxLibrary;
 import dev.mica.tokenizer.GgufTokenizers;
 import java.io.IOException;
@@ -213,7 +214,7 @@ public final class MlxBackend implements Backend {
         }
         try {
             MlxModel loaded = new MlxModel(name, rt, weights, candidates.getFirst(), tokenizer,
-                    pass -> MlxModel.info(file, pass, tokenizer), models::remove);
+                    pass -> GraphModelInfo.of(file, pass, tokenizer), models::remove);
             models.add(loaded);
             return loaded;
         } catch (BackendException | RuntimeException e) {

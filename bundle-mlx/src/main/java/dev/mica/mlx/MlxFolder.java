@@ -5,6 +5,7 @@ import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
 import dev.mica.api.backend.Tokenizer;
+import dev.mica.graph.GraphModelInfo;
 import dev.mica.tokenizer.HfTokenizers;
 import dev.mica.tokenizer.Json;
 import java.io.IOException;
@@ -103,7 +104,7 @@ final class MlxFolder {
         try {
             int context = config.get("max_position_embeddings") instanceof Number n ? n.intValue() : 0;
             int width = config.get("hidden_size") instanceof Number n ? n.intValue() : 0;
-            return new MlxModel(name, rt, weights, arch, tokenizer, pass -> MlxModel.info(prefix, dir.getFileName().toString(), context, width,
+            return new MlxModel(name, rt, weights, arch, tokenizer, pass -> GraphModelInfo.of(prefix, dir.getFileName().toString(), context, width,
                     weights.parameterCount(), weights.fileType(), template, weights.metadata(), pass, tokenizer), onClose);
         } catch (BackendException | RuntimeException e) {
             rt.run(weights::close);

@@ -3,23 +3,17 @@ package dev.mica.backend.java;
 import dev.mica.api.arch.ArchitectureException;
 import dev.mica.api.arch.ForwardPass;
 import dev.mica.api.arch.ModelArchitecture;
-import dev.mica.api.arch.StateLayout;
 import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.ContextOptions;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ModelInfo;
-import dev.mica.api.backend.ModelInfo.Capability;
-import dev.mica.api.backend.ModelInfo.MemoryKind;
 import dev.mica.api.backend.Tokenizer;
 import dev.mica.backend.java.tensor.Parallel;
 import dev.mica.gguf.GgufFile;
+import dev.mica.graph.GraphModelInfo;
 import java.lang.foreign.Arena;
-import java.util.Collections;
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -57,7 +51,7 @@ final class JavaModel implements LoadedModel {
         // Building once now checks keys and tensors, and tells the state layout and vocabulary.
         try (Parallel serial = Parallel.serial()) {
             ForwardPass probe = build(new JavaOps(serial, () -> false, numerics));
-            this.info = info(file, probe, tokenizer);
+            this.info = GraphModelInfo.of(file, probe, tokenizer);
         }
     }
 
@@ -79,32 +73,6 @@ final class JavaModel implements LoadedModel {
 
     Numerics numerics() {
         return numerics;
-    }
-
-    private static ModelInfo info(GgufFile file, ForwardPass pass, Tokenizer tokenizer) {
-        String arch = file.architecture();
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : file.metadata().entrySet()) {
-            // the vocabulary's big arrays are the tokenizer's business, as in libllama's metadata
-            if (!(e.getValue() instanceof List<?>)) metadata.put(e.getKey(), e.getValue());
-        }
-        String template = file.string("tokenizer.chat_template");
-        EnumSet<Capability> caps = EnumSet.of(Capability.COMPLETION);
-        if (template != null && template.contains("tools")) caps.add(Capability.TOOLS);
-        if (template != null && template.contains("<think>")) caps.add(Capability.THINKING);
-        StateLayout state = pass.state();
-        MemoryKind kind = state.hasRecurrent() ? (state.hasAttention() ? MemoryKind.HYBRID : MemoryKind.RECURRENT) : MemoryKind.ATTENTION;
-        String general = file.string("general.name");
-        return new ModelInfo(arch, general == null ? arch : general,
-                (int) file.integer(arch + ".context_length", 0),
-                tokenizer == null ? pass.vocabSize() : tokenizer.vocabSize(),
-                (int) file.integer(arch + ".embedding_length", 0),
-                file.parameterCount(),
-                file.fileType() == null ? "unknown" : file.fileType(),
-                template,
-                Collections.unmodifiableSet(caps),
-                kind,
-                Collections.unmodifiableMap(metadata));
     }
 
     @Override

@@ -120,7 +120,10 @@ final class Prompts {
         String text = render(template, messages, r.tools(), info, tok, think, null);
         ChatFormat format = ChatFormat.of(template);
         int[] tokens = encode(tok, text, true);
-        return new Rendered(tokens, format, opensThinking(format, text), systemBoundary(template, messages, r.tools(), info, tok, think, tokens));
+        // only recurrent and hybrid models resume at boundaries; attention models reuse any prefix
+        boolean checkpoints = info.memoryKind() == ModelInfo.MemoryKind.RECURRENT || info.memoryKind() == ModelInfo.MemoryKind.HYBRID;
+        int[] boundaries = checkpoints ? systemBoundary(template, messages, r.tools(), info, tok, think, tokens) : new int[0];
+        return new Rendered(tokens, format, opensThinking(format, text), boundaries);
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.mica.api.backend.DecodeResult;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.Sampler;
 import dev.mica.api.backend.SamplingParams;
+import dev.mica.graph.BatchRows;
 import dev.mica.graph.HostSampler;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -75,18 +76,10 @@ final class MlxContext implements InferenceContext {
     public DecodeResult decode(Batch batch) throws BackendException {
         synchronized (lock) {
             ensureOpen();
-            int n = validate(batch);
-            int[] tokens = new int[n], positions = new int[n], sequences = new int[n], index = new int[n];
-            int outputs = 0;
-            for (int i = 0; i < n; i++) {
-                tokens[i] = batch.token(i);
-                positions[i] = batch.position(i);
-                sequences[i] = batch.sequence(i);
-                index[i] = batch.wantsLogits(i) ? outputs++ : -1;
-            }
+            BatchRows rows = BatchRows.of(batch, batchCapacity, vocabSize, maxSequences);
+            int n = rows.size(), outputs = rows.outputs();
+            int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences(), outputRows = rows.outputRows();
             memory.checkPositions(positions, sequences);
-            int[] outputRows = new int[outputs];
-            for (int i = 0; i < n; i++) if (index[i] >= 0) outputRows[index[i]] = i;
             outputIndex = new int[0];
             if (!memory.fits(n)) return DecodeResult.NO_SPACE;
             MlxStep step = new MlxStep(tokens, positions, sequences, outputRows);
@@ -100,7 +93,7 @@ final class MlxContext implements InferenceContext {
             } finally {
                 abortRequested.set(false);
             }
-            outputIndex = index;
+            outputIndex = rows.outputIndex();
             return DecodeResult.OK;
         }
     }
@@ -124,19 +117,6 @@ final class MlxContext implements InferenceContext {
         } finally {
             ops.release();
         }
-    }
-
-    private int validate(Batch batch) {
-        int n = batch.size();
-        if (n == 0) throw new IllegalArgumentException("empty batch");
-        if (n > batchCapacity) throw new IllegalArgumentException("batch of " + n + " tokens exceeds this context's batch capacity of " + batchCapacity);
-        for (int i = 0; i < n; i++) {
-            int token = batch.token(i), s = batch.sequence(i);
-            if (token < 0 || token >= vocabSize) throw new IllegalArgumentException("row " + i + ": token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
-            if (s < 0 || s >= maxSequences) throw new IllegalArgumentException("sequence " + s + " is outside [0, " + maxSequences + ")");
-            if (batch.position(i) < 0) throw new IllegalArgumentException("row " + i + ": negative position " + batch.position(i));
-        }
-        return n;
     }
 
     private int outputOf(int batchRow) {

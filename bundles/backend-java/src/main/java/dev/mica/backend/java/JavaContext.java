@@ -12,6 +12,7 @@ import dev.mica.api.backend.Sampler;
 import dev.mica.api.backend.SamplingParams;
 import dev.mica.backend.java.tensor.FloatTensor;
 import dev.mica.backend.java.tensor.Parallel;
+import dev.mica.graph.BatchRows;
 import dev.mica.graph.HostSampler;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -86,22 +87,10 @@ final class JavaContext implements InferenceContext {
     public DecodeResult decode(Batch batch) throws BackendException {
         synchronized (lock) {
             ensureOpen();
-            int n = validate(batch);
-            int[] tokens = new int[n], positions = new int[n], sequences = new int[n];
-            int outputs = 0;
-            for (int i = 0; i < n; i++) {
-                tokens[i] = batch.token(i);
-                positions[i] = batch.position(i);
-                sequences[i] = batch.sequence(i);
-                if (batch.wantsLogits(i)) outputs++;
-            }
+            BatchRows rows = BatchRows.of(batch, batchCapacity, vocabSize, maxSequences);
+            int n = rows.size(), outputs = rows.outputs();
+            int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences(), outputRows = rows.outputRows();
             memory.checkPositions(positions, sequences);
-            int[] outputRows = new int[outputs];
-            int[] index = new int[n];
-            for (int i = 0, o = 0; i < n; i++) {
-                index[i] = batch.wantsLogits(i) ? o : -1;
-                if (batch.wantsLogits(i)) outputRows[o++] = i;
-            }
             outputIndex = new int[0];
             int[] cells = memory.findCells(n);
             if (cells == null) return DecodeResult.NO_SPACE;
@@ -126,32 +115,13 @@ final class JavaContext implements InferenceContext {
             }
             memory.commit(positions, sequences);
             logits = f.data();
-            outputIndex = index;
+            outputIndex = rows.outputIndex();
             return DecodeResult.OK;
         }
     }
 
-    private int validate(Batch batch) {
-        int n = batch.size();
-        if (n == 0) throw new IllegalArgumentException("empty batch");
-        if (n > batchCapacity) {
-            throw new IllegalArgumentException("batch of " + n + " tokens exceeds this context's batch capacity of " + batchCapacity);
-        }
-        for (int i = 0; i < n; i++) {
-            int token = batch.token(i);
-            if (token < 0 || token >= vocabSize) {
-                throw new IllegalArgumentException("row " + i + ": token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
-            }
-            checkSequence(batch.sequence(i));
-            if (batch.position(i) < 0) throw new IllegalArgumentException("row " + i + ": negative position " + batch.position(i));
-        }
-        return n;
-    }
-
     void checkSequence(int sequence) {
-        if (sequence < 0 || sequence >= maxSequences) {
-            throw new IllegalArgumentException("sequence " + sequence + " is outside [0, " + maxSequences + ")");
-        }
+        BatchRows.checkSequence(sequence, maxSequences);
     }
 
     private int outputOf(int batchRow) {

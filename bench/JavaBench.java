@@ -1,6 +1,9 @@
+import static dev.mica.bench.LlamaBenchMethod.gen;
+import static dev.mica.bench.LlamaBenchMethod.median;
+import static dev.mica.bench.LlamaBenchMethod.prompt;
+
 import dev.mica.api.backend.Batch;
 import dev.mica.api.backend.ContextOptions;
-import dev.mica.api.backend.DecodeResult;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadOptions;
 import dev.mica.api.backend.LoadedModel;
@@ -99,32 +102,5 @@ public final class JavaBench {
             }
             return new Result(name, nPrompt, nGen, samples);
         }
-    }
-
-    static void prompt(InferenceContext ctx, Batch batch, int n, int vocab, int bos, Random rnd) throws Exception {
-        batch.clear();
-        for (int i = 0; i < n; i++) batch.add(i == 0 && bos >= 0 ? bos : rnd.nextInt(vocab), i, 0, i == n - 1);
-        check(ctx.decode(batch));
-    }
-
-    static void gen(InferenceContext ctx, Batch batch, int n, int vocab, int bos, Random rnd) throws Exception {
-        int tok = bos >= 0 ? bos : rnd.nextInt(vocab);
-        int pos = ctx.memory().maxPosition(0) + 1;
-        for (int i = 0; i < n; i++) {
-            batch.clear();
-            batch.add(tok, pos + i, 0, true);
-            check(ctx.decode(batch));
-            tok = rnd.nextInt(vocab);
-        }
-    }
-
-    static void check(DecodeResult r) {
-        if (r != DecodeResult.OK) throw new IllegalStateException("decode returned " + r);
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

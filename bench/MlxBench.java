@@ -1,6 +1,10 @@
+import static dev.mica.bench.LlamaBenchMethod.check;
+import static dev.mica.bench.LlamaBenchMethod.gen;
+import static dev.mica.bench.LlamaBenchMethod.median;
+import static dev.mica.bench.LlamaBenchMethod.prompt;
+
 import dev.mica.api.backend.Batch;
 import dev.mica.api.backend.ContextOptions;
-import dev.mica.api.backend.DecodeResult;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
@@ -67,7 +71,7 @@ public final class MlxBench {
                 try (InferenceContext one = lm.newContext(new ContextOptions(8, 1, 1, 1, false, false))) {
                     Batch b = new Batch(1);
                     b.add(Integer.parseInt(o.get("logits")), 0, 0, true);
-                    check(one.decode(b));
+                    check(one.decode(b), "decode");
                     float[] l = one.logits(0).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
                     System.out.printf(Locale.ROOT, "logits of token %s at position 0: %.6f %.6f %.6f %.6f%n", o.get("logits"), l[0], l[1], l[2], l[3]);
                 }
@@ -126,37 +130,10 @@ public final class MlxBench {
                 batch.clear();
                 batch.add(rnd.nextInt(vocab), ctxTokens + i, 0, true);
                 long t0 = System.nanoTime();
-                check(ctx.decode(batch));
+                check(ctx.decode(batch), "decode");
                 samples[i] = System.nanoTime() - t0;
             }
             return new Result("step@" + ctxTokens, 0, 1, samples);
         }
-    }
-
-    static void prompt(InferenceContext ctx, Batch batch, int n, int vocab, int bos, Random rnd) throws Exception {
-        batch.clear();
-        for (int i = 0; i < n; i++) batch.add(i == 0 && bos >= 0 ? bos : rnd.nextInt(vocab), i, 0, i == n - 1);
-        check(ctx.decode(batch));
-    }
-
-    static void gen(InferenceContext ctx, Batch batch, int n, int vocab, int bos, Random rnd) throws Exception {
-        int tok = bos >= 0 ? bos : rnd.nextInt(vocab);
-        int pos = ctx.memory().maxPosition(0) + 1;
-        for (int i = 0; i < n; i++) {
-            batch.clear();
-            batch.add(tok, pos + i, 0, true);
-            check(ctx.decode(batch));
-            tok = rnd.nextInt(vocab);
-        }
-    }
-
-    static void check(DecodeResult r) {
-        if (r != DecodeResult.OK) throw new IllegalStateException("decode returned " + r);
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

@@ -66,12 +66,12 @@ fi
 
 m2=${MAVEN_REPO:-$HOME/.m2/repository}/dev/mica
 jar() { echo "$m2/$1/0.1.0-SNAPSHOT/$1-0.1.0-SNAPSHOT.jar"; }
-for m in kernel:mica-kernel bundles/gguf:mica-gguf bundles/tokenizer:mica-tokenizer bundles/backend-java:mica-backend-java bundles/arch-llama:mica-arch-llama; do
+for m in kernel:mica-kernel bundles/gguf:mica-gguf bundles/tokenizer:mica-tokenizer bundles/backend-java:mica-backend-java bundles/arch-llama:mica-arch-llama bench:mica-bench; do
     if [[ ! -f $(jar "${m#*:}") ]]; then
         (cd "$repo" && ./mvnw -q -B -f "${m%%:*}/pom.xml" install -DskipTests)
     fi
 done
-cp=$(jar mica-kernel):$(jar mica-backend-java):$(jar mica-arch-llama)
+cp=$(jar mica-kernel):$(jar mica-backend-java):$(jar mica-arch-llama):$(jar mica-bench)
 
 mkdir -p "$cache/models"
 for t in $types; do

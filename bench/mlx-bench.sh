@@ -79,7 +79,7 @@ log "1. compiling bundle-mlx and the bench module"
 m2=${MAVEN_REPO:-$HOME/.m2/repository}
 jar() { echo "$m2/dev/mica/$1/0.1.0-SNAPSHOT/$1-0.1.0-SNAPSHOT.jar"; }
 osgi=$(find "$m2/org/osgi/osgi.core" -name 'osgi.core-*.jar' | sort | tail -1)
-mlx_cp=$repo/bundle-mlx/target/classes:$(jar mica-kernel):$(jar mica-gguf):$(jar mica-tokenizer):$(jar mica-arch-llama):$osgi
+mlx_cp=$repo/bundle-mlx/target/classes:$repo/bench/target/classes:$(jar mica-kernel):$(jar mica-gguf):$(jar mica-tokenizer):$(jar mica-arch-llama):$osgi
 ggml_cp=$repo/bench/target/classes:$(cat "$repo/bench/target/classpath.txt")
 
 mkdir -p "$cache/models"

@@ -1,10 +1,13 @@
 package dev.mica.bench;
 
+import static dev.mica.bench.LlamaBenchMethod.gen;
+import static dev.mica.bench.LlamaBenchMethod.median;
+import static dev.mica.bench.LlamaBenchMethod.prompt;
+
 import dev.mica.api.backend.Backend;
 import dev.mica.api.backend.BackendStatus;
 import dev.mica.api.backend.Batch;
 import dev.mica.api.backend.ContextOptions;
-import dev.mica.api.backend.DecodeResult;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadOptions;
 import dev.mica.api.backend.LoadedModel;
@@ -159,32 +162,6 @@ public final class GgmlBench {
         }
     }
 
-    /** llama-bench's test_prompt for n ≤ n_batch: one decode, logits of the last token (llama_batch_get_one). */
-    static void prompt(InferenceContext ctx, Batch batch, int n, int vocab, int bos, Random rnd) throws Exception {
-        batch.clear();
-        for (int i = 0; i < n; i++) {
-            int tok = i == 0 && bos >= 0 ? bos : rnd.nextInt(vocab);
-            batch.add(tok, i, 0, i == n - 1);
-        }
-        check(ctx.decode(batch), "prompt");
-    }
-
-    /** llama-bench's test_gen: n one-token decodes, each with its logits. */
-    static void gen(InferenceContext ctx, Batch batch, int n, int vocab, int bos, Random rnd) throws Exception {
-        int tok = bos >= 0 ? bos : rnd.nextInt(vocab);
-        int pos = ctx.memory().maxPosition(0) + 1;
-        for (int i = 0; i < n; i++) {
-            batch.clear();
-            batch.add(tok, pos + i, 0, true);
-            check(ctx.decode(batch), "generation");
-            tok = rnd.nextInt(vocab);
-        }
-    }
-
-    private static void check(DecodeResult r, String what) {
-        if (r != DecodeResult.OK) throw new IllegalStateException(what + " decode returned " + r);
-    }
-
     // ---------------------------------------------------------------- the backend, outside OSGi
 
     static Backend createBackend(String className, Path libs) throws Exception {
@@ -326,12 +303,6 @@ public final class GgmlBench {
         return Math.sqrt(s / (v.length - 1));
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int k = s.length;
-        return k == 0 ? 0 : k % 2 == 1 ? s[k / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
-    }
 
     private static String esc(String s) {
         return s == null ? "" : s.replace("\\", "\\\\").replace("\"", "\\\"");

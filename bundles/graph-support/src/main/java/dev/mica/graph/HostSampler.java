@@ -1,17 +1,30 @@
 package dev.mica.graph;
 
+import dev.mica.api.backend.BackendException;
+import dev.mica.api.backend.Constraint;
 import dev.mica.api.backend.Sampler;
 import dev.mica.api.backend.SamplingParams;
+import dev.mica.graph.grammar.GrammarException;
+import dev.mica.graph.grammar.TokenGrammar;
+import dev.mica.graph.grammar.Vocabulary;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Samples on the host from a copy of the logits, as llama.cpp's chain does, in its order:
  * repetition penalties over the last {@code repeat_last_n} tokens, then top-k, typical, top-p,
  * min-p, temperature and a seeded draw; with temperature 0, the most likely token after penalties
  * (greedy). Shared by the backends that compute the logits themselves (java, mlx).
+ *
+ * <p>With a grammar, as llama.cpp's common sampler does: the token is first chosen without it and
+ * kept when the grammar allows it, which checks one token instead of the vocabulary; otherwise the
+ * grammar masks every token it refuses and the choice is made again. Tokens fed through
+ * {@link #accept} before the first sample are the prompt, which the grammar does not describe;
+ * after it they are forced answer tokens, and move the grammar when it allows them (a backend
+ * that ignored them would make the model write them again).
  */
 public final class HostSampler implements Sampler {
     /** A copy of one batch row's logits after the last decode. */
@@ -28,6 +41,10 @@ public final class HostSampler implements Sampler {
     private int historyStart;
     private int historySize;
     private final SplittableRandom random;
+    /** Null without a constraint. */
+    private final TokenGrammar grammar;
+    /** Whether a token was sampled since the start or the last reset: accepted tokens are then part of the answer. */
+    private boolean answering;
     private boolean closed;
 
     /**
@@ -35,13 +52,39 @@ public final class HostSampler implements Sampler {
      * @param contextLength what Ollama's repeat_last_n of -1 means: the whole context
      */
     public HostSampler(Object lock, Logits logits, int contextLength, SamplingParams params) {
+        this(lock, logits, contextLength, params, (TokenGrammar) null);
+    }
+
+    private HostSampler(Object lock, Logits logits, int contextLength, SamplingParams params, TokenGrammar grammar) {
         check(params);
+        this.grammar = grammar;
         this.lock = lock;
         this.logits = logits;
         this.params = params;
         this.window = params.repeatLastN() < 0 ? contextLength : params.repeatLastN();
         this.history = new int[Math.max(window, 0)];
         this.random = params.seed() == SamplingParams.RANDOM_SEED ? new SplittableRandom() : new SplittableRandom(params.seed());
+    }
+
+    /**
+     * A sampler under {@code constraint} (null: none).
+     *
+     * @param vocabulary the model's tokens, asked for only when there is a grammar
+     * @throws BackendException for a grammar that cannot be parsed or used
+     */
+    public static HostSampler of(Object lock, Logits logits, int contextLength, SamplingParams params, Constraint constraint,
+                                 Supplier<Vocabulary> vocabulary) throws BackendException {
+        return switch (constraint) {
+            case null -> new HostSampler(lock, logits, contextLength, params);
+            case Constraint.Grammar(String gbnf, String root) -> {
+                try {
+                    TokenGrammar g = TokenGrammar.compile(gbnf, root == null || root.isBlank() ? "root" : root, vocabulary.get());
+                    yield new HostSampler(lock, logits, contextLength, params, g);
+                } catch (GrammarException e) {
+                    throw new BackendException("invalid GBNF grammar: " + e.getMessage(), e);
+                }
+            }
+        };
     }
 
     private static void check(SamplingParams p) {
@@ -58,7 +101,15 @@ public final class HostSampler implements Sampler {
             if (closed) throw new IllegalStateException("the sampler is closed");
             float[] logits = this.logits.copy(batchRow);
             penalize(logits);
-            int token = params.temperature() <= 0f ? argmax(logits) : draw(logits);
+            int token = choose(logits);
+            if (grammar != null) {
+                if (!grammar.allows(token)) {
+                    if (!grammar.mask(logits)) throw new IllegalStateException("the grammar allows no token here");
+                    token = choose(logits);
+                }
+                grammar.accept(token);
+                answering = true;
+            }
             remember(token);
             return token;
         }
@@ -68,6 +119,7 @@ public final class HostSampler implements Sampler {
     public void accept(int token) {
         synchronized (lock) {
             if (closed) throw new IllegalStateException("the sampler is closed");
+            if (answering && grammar.allows(token)) grammar.accept(token);
             remember(token);
         }
     }
@@ -76,6 +128,8 @@ public final class HostSampler implements Sampler {
     public void reset() {
         synchronized (lock) {
             historyStart = historySize = 0;
+            answering = false;
+            if (grammar != null) grammar.reset();
         }
     }
 
@@ -110,6 +164,10 @@ public final class HostSampler implements Sampler {
         }
     }
 
+    private int choose(float[] logits) {
+        return params.temperature() <= 0f ? argmax(logits) : draw(logits);
+    }
+
     private static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
@@ -122,6 +180,8 @@ public final class HostSampler implements Sampler {
         int n = ids.length;
         float[] l = new float[n];
         for (int i = 0; i < n; i++) l[i] = logits[ids[i]];
+        // tokens a grammar masked out must not come back through a rounding in the draw below
+        while (n > 1 && l[n - 1] == Float.NEGATIVE_INFINITY) n--;
 
         if (params.typicalP() > 0f && params.typicalP() < 1f) n = typical(ids, l, n, params.typicalP());
         if (params.topP() < 1f) {

@@ -160,8 +160,7 @@ final class MlxContext implements InferenceContext {
 
     @Override
     public Sampler sampler(SamplingParams params, Constraint constraint) throws BackendException {
-        if (constraint != null) throw new BackendException("the mlx backend does not support grammar constraints (structured output); use the ggml backend");
-        return new HostSampler(lock, this::logitsCopy, contextLength(), params);
+        return HostSampler.of(lock, this::logitsCopy, contextLength(), params, constraint, model::grammarVocabulary);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ModelInfo;
 import dev.mica.api.backend.Tokenizer;
 import dev.mica.gguf.GgufFile;
+import dev.mica.graph.grammar.Vocabulary;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,8 @@ final class MlxModel implements LoadedModel {
     private final Set<MlxContext> contexts = ConcurrentHashMap.newKeySet();
     private final Consumer<MlxModel> onClose;
     private volatile boolean closed;
+    /** Built on the first grammar-constrained sampler: most models never need it. */
+    private Vocabulary grammarVocabulary;
 
     /** {@code info} describes the model once its forward pass is built (GGUF: {@link #info(GgufFile, ForwardPass, Tokenizer)}). */
     MlxModel(String name, MlxRuntime rt, MlxLoadedWeights weights, ModelArchitecture architecture, Tokenizer tokenizer,
@@ -70,6 +73,12 @@ final class MlxModel implements LoadedModel {
     @Override
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** The tokens as grammars see them. */
+    synchronized Vocabulary grammarVocabulary() {
+        if (grammarVocabulary == null) grammarVocabulary = Vocabulary.of(tokenizer);
+        return grammarVocabulary;
     }
 
     @Override

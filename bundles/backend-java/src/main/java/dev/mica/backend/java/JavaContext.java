@@ -161,10 +161,7 @@ final class JavaContext implements InferenceContext {
     public Sampler sampler(SamplingParams params, Constraint constraint) throws BackendException {
         synchronized (lock) {
             ensureOpen();
-            if (constraint != null) {
-                throw new BackendException("the java backend does not support grammar constraints (structured output); use the ggml backend");
-            }
-            return new HostSampler(lock, this::logitsCopy, contextLength(), params);
+            return HostSampler.of(lock, this::logitsCopy, contextLength(), params, constraint, model::grammarVocabulary);
         }
     }
 

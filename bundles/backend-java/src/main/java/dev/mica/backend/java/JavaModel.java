@@ -11,6 +11,7 @@ import dev.mica.api.backend.ModelInfo;
 import dev.mica.api.backend.Tokenizer;
 import dev.mica.backend.java.tensor.Parallel;
 import dev.mica.gguf.GgufFile;
+import dev.mica.graph.grammar.Vocabulary;
 import dev.mica.graph.GraphModelInfo;
 import java.lang.foreign.Arena;
 import java.util.List;
@@ -36,6 +37,8 @@ final class JavaModel implements LoadedModel {
     private final Set<JavaContext> contexts = ConcurrentHashMap.newKeySet();
     private final Consumer<JavaModel> onClose;
     private volatile boolean closed;
+    /** Built on the first grammar-constrained sampler: most models never need it. */
+    private Vocabulary grammarVocabulary;
 
     JavaModel(String name, GgufFile file, Arena arena, GgufModelFile weights, ModelArchitecture architecture, Tokenizer tokenizer,
               int defaultThreads, Numerics numerics, Consumer<JavaModel> onClose) throws BackendException {
@@ -83,6 +86,12 @@ final class JavaModel implements LoadedModel {
     @Override
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** The tokens as grammars see them. */
+    synchronized Vocabulary grammarVocabulary() {
+        if (grammarVocabulary == null) grammarVocabulary = Vocabulary.of(tokenizer);
+        return grammarVocabulary;
     }
 
     @Override

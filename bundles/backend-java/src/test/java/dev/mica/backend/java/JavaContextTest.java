@@ -207,7 +207,8 @@ class JavaContextTest {
                 presence.reset();
                 assertEquals(best, presence.sample(1), "reset forgets the history");
             }
-            assertThrows(BackendException.class, () -> c.sampler(SamplingParams.GREEDY, new Constraint.Grammar("root ::= \"a\"", "root")));
+            BackendException grammar = assertThrows(BackendException.class, () -> c.sampler(SamplingParams.GREEDY, new Constraint.Grammar("root ::= missing", "root")));
+            assertTrue(grammar.getMessage().contains("undefined rule 'missing'"), grammar.getMessage());
             assertThrows(IllegalArgumentException.class, () -> c.sampler(new SamplingParams(Float.NaN, 0, 1f, 0f, 1f, 0, 1f, 0f, 0f, 0), null));
         }
     }

@@ -20,4 +20,21 @@ public interface ForwardPass {
      * {@code [outputs, vocabSize]}, F32, in that order.
      */
     Tensor forward(Step step);
+
+    /**
+     * Runs the model as {@link #forward} does but stops short of the output projection: the final
+     * hidden states of the rows the step asks for, after the output norm (llama.cpp's
+     * {@code t_embd}, what it pools embeddings from): shape {@code [outputs, width]}, F32, in that
+     * order. A backend computing embeddings calls this instead of {@link #forward}, which spares it
+     * the vocabulary-sized matmul.
+     *
+     * <p>This default refuses, so architectures written before 1.1 still compile and run; they
+     * just cannot serve embeddings.
+     *
+     * @throws UnsupportedOperationException if the architecture does not expose its hidden states
+     * @since 1.1
+     */
+    default Tensor hiddenStates(Step step) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not expose its hidden states (ForwardPass.hiddenStates)");
+    }
 }

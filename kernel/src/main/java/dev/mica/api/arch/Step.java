@@ -20,6 +20,9 @@ public interface Step {
     /** Each row's position in its sequence (what RoPE rotates by). */
     int[] positions();
 
-    /** The rows whose logits are wanted, ascending. */
+    /**
+     * The rows whose output is wanted, ascending: their logits from {@link ForwardPass#forward},
+     * their hidden states from {@link ForwardPass#hiddenStates}.
+     */
     int[] outputs();
 }

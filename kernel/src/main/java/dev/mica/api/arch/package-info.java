@@ -14,7 +14,7 @@
  * KV cells, masks or sequence bookkeeping. Nothing of a backend's own types crosses this package.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.mica.api.arch;
 
 import org.osgi.annotation.bundle.Export;

@@ -100,6 +100,11 @@ public final class Llama implements ModelArchitecture {
 
         @Override
         public Tensor forward(Step step) {
+            return ops.matmul(hiddenStates(step), output);
+        }
+
+        @Override
+        public Tensor hiddenStates(Step step) {
             int n = step.size();
             Tensor x = ops.embed(embeddings, step.tokens());
             for (int i = 0; i < layers.size(); i++) {
@@ -117,7 +122,7 @@ public final class Llama implements ModelArchitecture {
                 x = ops.add(x, l.router() == null ? feedForward(h, l) : experts(h, l));
             }
             x = ops.rows(x, step.outputs());
-            return ops.matmul(ops.rmsNorm(x, outputNorm, eps), output);
+            return ops.rmsNorm(x, outputNorm, eps);
         }
 
         private Tensor bias(Tensor x, Tensor b) {

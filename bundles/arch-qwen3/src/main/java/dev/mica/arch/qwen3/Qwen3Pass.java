@@ -86,6 +86,11 @@ final class Qwen3Pass implements ForwardPass {
 
     @Override
     public Tensor forward(Step step) {
+        return ops.matmul(hiddenStates(step), output);
+    }
+
+    @Override
+    public Tensor hiddenStates(Step step) {
         int n = step.size();
         Tensor x = ops.embed(embeddings, step.tokens());
         for (int i = 0; i < layers.size(); i++) {
@@ -105,7 +110,7 @@ final class Qwen3Pass implements ForwardPass {
             });
         }
         x = ops.rows(x, step.outputs());
-        return ops.matmul(ops.rmsNorm(x, outputNorm, eps), output);
+        return ops.rmsNorm(x, outputNorm, eps);
     }
 
     /**

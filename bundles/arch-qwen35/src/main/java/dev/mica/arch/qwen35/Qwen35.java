@@ -137,6 +137,11 @@ public final class Qwen35 implements ModelArchitecture {
 
         @Override
         public Tensor forward(Step step) {
+            return ops.matmul(hiddenStates(step), output);
+        }
+
+        @Override
+        public Tensor hiddenStates(Step step) {
             Tensor x = ops.embed(embeddings, step.tokens());
             for (int i = 0; i < layers.size(); i++) {
                 Layer l = layers.get(i);
@@ -150,7 +155,7 @@ public final class Qwen35 implements ModelArchitecture {
                 x = ops.add(x, l.ffn().router() == null ? swiglu(h, l.ffn().gate(), l.ffn().up(), l.ffn().down()) : experts(h, l.ffn()));
             }
             x = ops.rows(x, step.outputs());
-            return ops.matmul(ops.rmsNorm(x, outputNorm, eps), output);
+            return ops.rmsNorm(x, outputNorm, eps);
         }
 
         private Tensor linearAttention(Step step, int layer, Tensor h, Linear m) {

@@ -55,9 +55,10 @@ public interface TensorOps {
     // ---------------------------------------------------------------- per-sequence state
 
     /**
-     * Causal self-attention of a layer the {@link StateLayout} declares as
-     * {@link StateLayout.Attention}: stores this step's keys and values in the backend's KV memory,
-     * then lets each row attend to the positions of its own sequence up to its own.
+     * Self-attention of a layer the {@link StateLayout} declares as {@link StateLayout.Attention}:
+     * stores this step's keys and values in the backend's KV memory, then lets each row attend to
+     * the positions of its own sequence up to its own (causal), or to all of them where the model's
+     * file sets {@code attention.causal} false (llama.cpp's rule, for bidirectional embedding models).
      * q {@code [tokens, heads, keyDim]}, k {@code [tokens, kvHeads, keyDim]}, v
      * {@code [tokens, kvHeads, valueDim]}; query head h reads KV head {@code h / (heads / kvHeads)}
      * (grouped-query attention). Result {@code [tokens, heads · valueDim]}.

@@ -6,7 +6,8 @@ import java.util.Arrays;
 /**
  * A batch as the forward pass sees it, plus what the memory ops need: the KV cell each row was
  * given, and for each row the cells of its sequence it may attend to (its own position and those
- * before it), computed once per step and shared by every layer.
+ * before it; all of them for a model with bidirectional attention), computed once per step and
+ * shared by every layer.
  */
 final class ComputeStep implements Step {
     private final JavaMemory memory;
@@ -15,17 +16,19 @@ final class ComputeStep implements Step {
     private final int[] sequences;
     private final int[] cells;
     private final int[] outputs;
+    private final boolean causal;
     /** Per row: its sequence's cells sorted by position, and how many of them it sees. */
     private int[][] visible;
     private int[] visibleCount;
 
-    ComputeStep(JavaMemory memory, int[] tokens, int[] positions, int[] sequences, int[] cells, int[] outputs) {
+    ComputeStep(JavaMemory memory, int[] tokens, int[] positions, int[] sequences, int[] cells, int[] outputs, boolean causal) {
         this.memory = memory;
         this.tokens = tokens;
         this.positions = positions;
         this.sequences = sequences;
         this.cells = cells;
         this.outputs = outputs;
+        this.causal = causal;
     }
 
     @Override
@@ -87,6 +90,10 @@ final class ComputeStep implements Step {
                 positionsBySequence[s] = pos;
             }
             rows[r] = bySequence[s];
+            if (!causal) {
+                counts[r] = bySequence[s].length;
+                continue;
+            }
             int found = Arrays.binarySearch(positionsBySequence[s], positions[r]);
             counts[r] = found >= 0 ? found + 1 : -found - 1;
         }

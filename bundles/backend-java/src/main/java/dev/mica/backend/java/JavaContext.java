@@ -21,6 +21,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Sequences of one model in one KV memory, decoded in batches by the model's forward pass on a
  * thread pool of the context's own. All methods but {@link #abort()} hold the context's lock.
+ *
+ * <p>An embeddings context runs the pass only up to the final hidden states
+ * ({@link ForwardPass#hiddenStates}), of every row whatever the batch marks (as libllama outputs
+ * all tokens in embeddings mode), and keeps one pooled vector per sequence of the last batch
+ * instead of logits.
  */
 final class JavaContext implements InferenceContext {
     private final JavaModel model;
@@ -33,17 +38,28 @@ final class JavaContext implements InferenceContext {
     private final ForwardPass pass;
     private final JavaMemory memory;
     private final int vocabSize;
+    private final boolean causalAttention;
+    /** Null for a context that computes logits. */
+    private final Pooling pooling;
 
     /** Logits of the last decode, one row per batch row that wanted them; {@code outputIndex[row]} is -1 for the others. */
     private float[] logits = new float[0];
     private int[] outputIndex = new int[0];
+    /** Embeddings of the last decode, by sequence id; null for sequences it did not hold. */
+    private float[][] pooled = new float[0][];
     private boolean closed;
 
     JavaContext(JavaModel model, ContextOptions options) throws BackendException {
-        if (options.embeddings()) {
-            throw new BackendException("the java backend does not compute embeddings yet; use the ggml backend for them");
+        this.pooling = options.embeddings() ? model.pooling() : null;
+        if (pooling == Pooling.NONE) {
+            // libllama would make a context that only has per-token embeddings, which this contract cannot hand out
+            throw new BackendException(model.name() + " declares no pooling (pooling_type 0): it has no embedding per sequence");
+        }
+        if (pooling == Pooling.RANK) {
+            throw new BackendException(model.name() + " is a reranker (pooling_type 4): the java backend does not run classification heads");
         }
         this.model = model;
+        this.causalAttention = model.causalAttention();
         this.contextLength = options.contextLength();
         this.maxSequences = options.maxSequences();
         this.batchCapacity = Math.min(options.batchSize(), options.contextLength());
@@ -88,17 +104,20 @@ final class JavaContext implements InferenceContext {
         synchronized (lock) {
             ensureOpen();
             BatchRows rows = BatchRows.of(batch, batchCapacity, vocabSize, maxSequences);
-            int n = rows.size(), outputs = rows.outputs();
-            int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences(), outputRows = rows.outputRows();
+            int n = rows.size();
+            int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences();
+            int[] outputRows = pooling == null ? rows.outputRows() : pooling.rowsToRead(positions, sequences, maxSequences);
+            int outputs = outputRows.length;
             memory.checkPositions(positions, sequences);
             outputIndex = new int[0];
+            pooled = new float[0][];
             int[] cells = memory.findCells(n);
             if (cells == null) return DecodeResult.NO_SPACE;
             memory.place(cells, positions, sequences);
-            ComputeStep step = new ComputeStep(memory, tokens, positions, sequences, cells, outputRows);
+            ComputeStep step = new ComputeStep(memory, tokens, positions, sequences, cells, outputRows, causalAttention);
             Tensor result;
             try {
-                result = pass.forward(step);
+                result = pooling == null ? pass.forward(step) : pass.hiddenStates(step);
             } catch (JavaOps.Aborted e) {
                 memory.rollback(cells);
                 return DecodeResult.ABORTED;
@@ -108,12 +127,17 @@ final class JavaContext implements InferenceContext {
             } finally {
                 abortRequested.set(false);
             }
-            if (!(result instanceof FloatTensor f) || f.rows() != outputs || (outputs > 0 && f.width() != vocabSize)) {
+            int width = pooling == null ? vocabSize : model.info().embeddingLength();
+            if (!(result instanceof FloatTensor f) || f.rows() != outputs || (outputs > 0 && f.width() != width)) {
                 memory.rollback(cells);
                 throw new BackendException("the " + model.info().architecture() + " forward pass returned " + result
-                        + ", expected [" + outputs + ", " + vocabSize + "]");
+                        + ", expected [" + outputs + ", " + width + "]");
             }
             memory.commit(positions, sequences);
+            if (pooling != null) {
+                pooled = pooling.pool(f.data(), width, positions, sequences, maxSequences);
+                return DecodeResult.OK;
+            }
             logits = f.data();
             outputIndex = rows.outputIndex();
             return DecodeResult.OK;
@@ -125,6 +149,7 @@ final class JavaContext implements InferenceContext {
     }
 
     private int outputOf(int batchRow) {
+        if (pooling != null) throw new IllegalStateException("an embeddings context computes no logits: it stops before the output projection");
         if (batchRow < 0 || batchRow >= outputIndex.length || outputIndex[batchRow] < 0) {
             throw new IllegalArgumentException("batch row " + batchRow + " has no logits: mark it in the batch, and decode successfully first");
         }
@@ -149,7 +174,14 @@ final class JavaContext implements InferenceContext {
 
     @Override
     public float[] embedding(int sequence) {
-        throw new IllegalStateException("not an embeddings context: the java backend computes logits only");
+        synchronized (lock) {
+            ensureOpen();
+            checkSequence(sequence);
+            if (pooling == null) throw new IllegalStateException("not an embeddings context: create it with ContextOptions.embeddings");
+            float[] v = sequence < pooled.length ? pooled[sequence] : null;
+            if (v == null) throw new IllegalStateException("no pooled embedding for sequence " + sequence + ": the last decode did not hold it");
+            return v.clone();
+        }
     }
 
     @Override
@@ -178,6 +210,7 @@ final class JavaContext implements InferenceContext {
             closed = true;
             pool.close();
             logits = new float[0];
+            pooled = new float[0][];
         }
         model.forget(this);
     }

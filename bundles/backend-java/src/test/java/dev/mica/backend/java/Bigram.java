@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * A test architecture small enough to reason about: an embedding, one single-head attention layer
@@ -48,16 +49,26 @@ final class Bigram implements ModelArchitecture {
 
             @Override
             public Tensor forward(Step step) {
+                return ops.matmul(hiddenStates(step), output);
+            }
+
+            @Override
+            public Tensor hiddenStates(Step step) {
                 Tensor x = ops.embed(embeddings, step.tokens());
                 Tensor heads = ops.reshape(x, step.size(), 1, WIDTH);
                 x = ops.add(x, ops.attention(step, 0, heads, heads, heads, (float) (1 / Math.sqrt(WIDTH))));
-                return ops.matmul(ops.rows(x, step.outputs()), output);
+                return ops.rows(x, step.outputs());
             }
         };
     }
 
     /** A model file of this architecture, with a SentencePiece-style vocabulary. */
     static Path write(Path file, long seed) throws IOException {
+        return write(file, seed, w -> { });
+    }
+
+    /** The same, with metadata of the test's own (a pooling type, bidirectional attention). */
+    static Path write(Path file, long seed, Consumer<GgufWriter> metadata) throws IOException {
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", NAME);
         w.putUInt32(NAME + ".embedding_length", WIDTH);
@@ -70,15 +81,26 @@ final class Bigram implements ModelArchitecture {
         w.putInts("tokenizer.ggml.token_type", v.types());
         w.putUInt32("tokenizer.ggml.bos_token_id", v.bos());
         w.putUInt32("tokenizer.ggml.eos_token_id", v.eos());
+        metadata.accept(w);
+        w.addTensor("token_embd.weight", GgmlType.F32, new long[] {WIDTH, VOCAB}, weights(seed, 0));
+        w.addTensor("output.weight", GgmlType.Q8_0, new long[] {WIDTH, VOCAB}, weights(seed, 1));
+        w.write(file);
+        return file;
+    }
+
+    /** The token embeddings of the file {@link #write} makes with this seed, {@code [VOCAB, WIDTH]} row-major. */
+    static float[] embeddings(long seed) {
+        return weights(seed, 0);
+    }
+
+    /** Embeddings (0) and output weights (1) drawn interleaved from one generator, as earlier files of this seed had them. */
+    private static float[] weights(long seed, int which) {
         Random r = new Random(seed);
         float[] e = new float[VOCAB * WIDTH], o = new float[VOCAB * WIDTH];
         for (int i = 0; i < e.length; i++) {
             e[i] = (float) r.nextGaussian();
             o[i] = (float) r.nextGaussian() * 0.3f;
         }
-        w.addTensor("token_embd.weight", GgmlType.F32, new long[] {WIDTH, VOCAB}, e);
-        w.addTensor("output.weight", GgmlType.Q8_0, new long[] {WIDTH, VOCAB}, o);
-        w.write(file);
-        return file;
+        return which == 0 ? e : o;
     }
 }

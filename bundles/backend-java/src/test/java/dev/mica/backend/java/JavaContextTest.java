@@ -215,10 +215,6 @@ class JavaContextTest {
 
     @Test
     void refusalsNameWhatIsMissing() throws Exception {
-        BackendException embeddings = assertThrows(BackendException.class,
-                () -> model.newContext(new ContextOptions(16, 1, 16, 1, true, true)));
-        assertTrue(embeddings.getMessage().contains("embeddings"), embeddings.getMessage());
-
         BackendException unknown = assertThrows(BackendException.class, () -> new JavaBackend(List.of(), Numerics.EXACT)
                 .load(dir.resolve("bigram.gguf"), "bigram", LoadOptions.DEFAULT, ProgressListener.NONE));
         assertTrue(unknown.getMessage().contains("no architecture bundle for '" + Bigram.NAME + "'")

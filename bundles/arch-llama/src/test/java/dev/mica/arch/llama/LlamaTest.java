@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mica.api.backend.LoadedModel;
+import dev.mica.api.backend.ModelInfo.Capability;
 import dev.mica.backend.java.JavaBackend;
 import dev.mica.backend.java.testing.ArchModels;
+import dev.mica.backend.java.testing.Embeddings;
 import dev.mica.backend.java.testing.Logits;
 import dev.mica.backend.java.testing.TestBackends;
 import dev.mica.gguf.GgmlType;
+import dev.mica.gguf.GgufWriter;
 import dev.mica.gguf.SyntheticModels;
 import java.nio.file.Path;
 import java.util.List;
@@ -90,6 +93,30 @@ class LlamaTest {
         try (LoadedModel ggml = TestBackends.loadGgml(file); LoadedModel mine = TestBackends.loadJava(parity, file)) {
             double error = Logits.relativeError(Logits.run(mine, CHUNKS), Logits.run(ggml, CHUNKS));
             assertTrue(error < 0.05, type + ": relative error " + error);
+        }
+    }
+
+    /** Three sequences of different lengths; the first shares a prefix with the second. */
+    static final int[][] SEQUENCES = {{1, 415, 260, 300, 301, 302, 303}, {1, 415, 260}, {1, 310, 311, 312, 313, 314, 315, 316, 317}};
+
+    /**
+     * An embedding model (a llama declaring its pooling: 1 mean, 2 first token, 3 last token; and
+     * one with bidirectional attention), its sequences decoded in one batch: the pooled vectors
+     * are llama.cpp's.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, true", "2, true", "3, true", "1, false"})
+    void pooledEmbeddingsMatchLlamaCpp(int poolingType, boolean causal) throws Exception {
+        Path file = dir.resolve("embed-" + poolingType + "-" + causal + ".gguf");
+        GgufWriter w = SyntheticModels.llama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32).putUInt32("llama.pooling_type", poolingType);
+        if (!causal) w.putBool("llama.attention.causal", false);
+        w.write(file);
+        try (LoadedModel ggml = TestBackends.loadGgml(file); LoadedModel mine = TestBackends.loadJava(parity, file)) {
+            List<float[]> expected = Embeddings.run(ggml, SEQUENCES);
+            double error = Logits.relativeError(Embeddings.run(mine, SEQUENCES), expected);
+            assertTrue(error < 1e-3, "pooling " + poolingType + (causal ? "" : ", bidirectional") + ": relative error " + error);
+            assertTrue(ggml.info().capabilities().contains(Capability.EMBEDDING), "llama.cpp calls it an embedding model");
+            assertTrue(mine.info().capabilities().contains(Capability.EMBEDDING), "and so does the java backend");
         }
     }
 

@@ -7,11 +7,14 @@ import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.backend.java.JavaBackend;
 import dev.mica.backend.java.testing.ArchModels;
+import dev.mica.backend.java.testing.Embeddings;
 import dev.mica.backend.java.testing.Logits;
 import dev.mica.backend.java.testing.TestBackends;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Qwen3 and Qwen3-MoE on the Java backend against llama.cpp on the same files. */
 class Qwen3Test {
@@ -38,6 +41,21 @@ class Qwen3Test {
     void qwen3moeLogitsMatchLlamaCpp() throws Exception {
         double error = compare(java, ArchModels.write(ArchModels.qwen3(true, 4), dir.resolve("qwen3moe.gguf")), CHUNKS);
         assertTrue(error < 1e-3, "relative error " + error);
+    }
+
+    /**
+     * Shaped as Qwen3-Embedding declares itself (last-token pooling), and with the mean: three
+     * sequences in one batch give llama.cpp's vectors.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {3, 1})
+    void pooledEmbeddingsMatchLlamaCpp(int poolingType) throws Exception {
+        Path file = ArchModels.write(ArchModels.qwen3(false, 6).putUInt32("qwen3.pooling_type", poolingType), dir.resolve("qwen3-embed.gguf"));
+        int[][] sequences = {{1, 415, 260, 300, 301, 302}, {1, 308}, {1, 309, 310, 311, 312, 313, 314, 315}};
+        try (LoadedModel ggml = TestBackends.loadGgml(file); LoadedModel mine = TestBackends.loadJava(java, file)) {
+            double error = Logits.relativeError(Embeddings.run(mine, sequences), Embeddings.run(ggml, sequences));
+            assertTrue(error < 1e-3, "pooling " + poolingType + ": relative error " + error);
+        }
     }
 
     /** llama.cpp's own Qwen3-MoE test model (F16 weights, its 256-token test vocabulary). */

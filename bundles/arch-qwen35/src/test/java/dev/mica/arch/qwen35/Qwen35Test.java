@@ -7,6 +7,7 @@ import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ModelInfo;
 import dev.mica.backend.java.JavaBackend;
 import dev.mica.backend.java.testing.ArchModels;
+import dev.mica.backend.java.testing.Embeddings;
 import dev.mica.backend.java.testing.Logits;
 import dev.mica.backend.java.testing.TestBackends;
 import java.nio.file.Path;
@@ -40,6 +41,20 @@ class Qwen35Test {
     void qwen35moeLogitsMatchLlamaCpp() throws Exception {
         double error = compare(ArchModels.write(ArchModels.qwen35(true, 12), dir.resolve("qwen35moe.gguf")), CHUNKS);
         assertTrue(error < 1e-3, "relative error " + error);
+    }
+
+    /**
+     * One sequence's mean-pooled embedding (the engine embeds one input at a time; libllama splits
+     * a batch of several by sequence for recurrent layers, so only one is compared here).
+     */
+    @Test
+    void qwen35MeanEmbeddingMatchesLlamaCpp() throws Exception {
+        Path file = ArchModels.write(ArchModels.qwen35(false, 13).putUInt32("qwen35.pooling_type", 1), dir.resolve("qwen35-embed.gguf"));
+        int[][] sequence = {{1, 415, 260, 300, 301, 302, 303, 304, 305}};
+        try (LoadedModel ggml = TestBackends.loadGgml(file); LoadedModel mine = TestBackends.loadJava(java, file)) {
+            double error = Logits.relativeError(Embeddings.run(mine, sequence), Embeddings.run(ggml, sequence));
+            assertTrue(error < 1e-3, "relative error " + error);
+        }
     }
 
     /** The shared tiny Qwen3.5 written by llama.cpp's own tools (full rotary, one value head per key head). */

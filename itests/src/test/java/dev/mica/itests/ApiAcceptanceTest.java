@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The three APIs on the real kernel with real models: the trained stories260K answers the same
  * greedy story through Ollama's, OpenAI's and Anthropic's routes; a random-weight model answers
  * in JSON valid against a schema through each API's structured-output field; eight streams run at
- * once.
+ * once; the Java backend's embeddings are the ggml backend's.
  */
 class ApiAcceptanceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -144,6 +144,41 @@ class ApiAcceptanceTest {
         assertTrue(o.path("days").isIntegralNumber() && o.path("days").asInt() >= 1 && o.path("days").asInt() <= 7, text);
         assertTrue(o.path("metric").isBoolean(), text);
         assertEquals(3, o.size(), text);
+    }
+
+    /**
+     * {@code /api/embed} and {@code /v1/embeddings} on the Java backend give the ggml backend's
+     * vectors: same model file, same inputs, each kernel running one backend.
+     */
+    @Test
+    void theJavaBackendEmbedsAsTheGgmlBackendDoes() throws Exception {
+        Path model = work.resolve("tiny.gguf");
+        SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, model);
+        Map<String, Object> ollama = Map.of("model", "tiny", "input", List.of("first", "a second, longer input"));
+        Map<String, Object> openai = Map.of("model", "tiny", "input", "first");
+        List<JsonNode> ggml = embedOn("ggml", model, ollama, openai), java = embedOn("java", model, ollama, openai);
+        List<JsonNode> vectors = List.of(ggml.get(0).path("embeddings").get(0), ggml.get(0).path("embeddings").get(1),
+                ggml.get(1).path("data").get(0).path("embedding"));
+        List<JsonNode> javaVectors = List.of(java.get(0).path("embeddings").get(0), java.get(0).path("embeddings").get(1),
+                java.get(1).path("data").get(0).path("embedding"));
+        for (int v = 0; v < vectors.size(); v++) {
+            JsonNode expected = vectors.get(v), actual = javaVectors.get(v);
+            assertEquals(SyntheticModels.LlamaConfig.tiny().nEmbd(), actual.size(), "vector " + v);
+            // unit vectors (the engine normalizes), so an absolute bound is a relative one
+            for (int i = 0; i < expected.size(); i++) {
+                assertEquals(expected.get(i).asDouble(), actual.get(i).asDouble(), 1e-3, "vector " + v + ", element " + i);
+            }
+        }
+    }
+
+    /** The responses of an Ollama-style and an OpenAI-style embedding request on a kernel that runs only {@code backend}. */
+    private List<JsonNode> embedOn(String backend, Path model, Object ollama, Object openai) throws Exception {
+        try (MicaRuntime kernel = Kernels.boot(work.resolve(backend), Map.of("mica.backends", backend, "mica.num_thread", "1"))) {
+            URI url = Kernels.httpUrl(kernel);
+            HttpClient http = HttpClient.newHttpClient();
+            post(http, url, "/api/create", Map.of("model", "tiny", "from", model.toString(), "stream", false));
+            return List.of(post(http, url, "/api/embed", ollama), post(http, url, "/v1/embeddings", openai));
+        }
     }
 
     private static JsonNode post(HttpClient http, URI url, String path, Object body) throws Exception {

@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,8 +97,13 @@ final class Blobs {
      * importing a multi-gigabyte GGUF is instant; otherwise copies it.
      */
     String importFile(Path file) throws IOException {
+        return importFile(file, new ArrayList<>());
+    }
+
+    /** As {@link #importFile(Path)}, adding the digest to {@code added} when the blob is new. */
+    String importFile(Path file, List<String> added) throws IOException {
         String digest = "sha256:" + hash(file);
-        linkIn(file, digest, false);
+        if (linkIn(file, digest, false)) added.add(digest);
         return digest;
     }
 
@@ -108,9 +116,10 @@ final class Blobs {
         linkIn(file, digest, true);
     }
 
-    private void linkIn(Path file, String digest, boolean verify) throws IOException {
+    /** Returns whether the blob is new. */
+    private boolean linkIn(Path file, String digest, boolean verify) throws IOException {
         Path target = path(digest);
-        if (Files.exists(target)) return;
+        if (Files.exists(target)) return false;
         Files.createDirectories(dir);
         Path tmp = dir.resolve(".import-" + System.nanoTime() + "-" + Thread.currentThread().threadId() + ".tmp");
         try {
@@ -126,6 +135,7 @@ final class Blobs {
                 }
             }
             moveIn(tmp, target);
+            return true;
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -152,6 +162,14 @@ final class Blobs {
             put(new java.io.ByteArrayInputStream(data), digest);
         }
         return digest;
+    }
+
+    /** Removes those of {@code digests} that are neither {@code live} nor pinned. */
+    void remove(Collection<String> digests, Set<String> live) throws IOException {
+        for (String d : digests) {
+            String n = normalize(d);
+            if (!live.contains(n) && !pins.containsKey(n)) Files.deleteIfExists(path(n));
+        }
     }
 
     /**

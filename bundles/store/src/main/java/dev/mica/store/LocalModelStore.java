@@ -10,8 +10,10 @@ import dev.mica.api.model.ModelStoreException.Kind;
 import dev.mica.api.model.PullOptions;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -41,10 +46,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 public final class LocalModelStore implements ModelStore {
     private static final System.Logger LOG = System.getLogger("mica.store");
 
+    private final FolderViews views;
     private final ModelDir own;
     private final ModelDir ollama;
     private final Puller puller;
-    private final AtomicReference<Quantizer> quantizer = new AtomicReference<>();
+    private final List<Quantizer> quantizers = new CopyOnWriteArrayList<>();
 
     /** A store in {@code root} alone: no Ollama store beside it, pulls from Ollama's registry. */
     public LocalModelStore(Path root) {
@@ -52,8 +58,9 @@ public final class LocalModelStore implements ModelStore {
     }
 
     LocalModelStore(Path root, Path ollamaRoot, PullSettings settings, Disk disk) {
-        this.own = new ModelDir(root, true);
-        this.ollama = ollamaRoot == null || sameFolder(root, ollamaRoot) ? null : new ModelDir(ollamaRoot, false);
+        this.views = new FolderViews(root.resolve("folders"));
+        this.own = new ModelDir(root, true, views);
+        this.ollama = ollamaRoot == null || sameFolder(root, ollamaRoot) ? null : new ModelDir(ollamaRoot, false, views);
         this.puller = new Puller(own, ollama, settings, disk);
     }
 
@@ -97,13 +104,14 @@ public final class LocalModelStore implements ModelStore {
         return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    /** One per format: the GGML bundle's for GGUF files, the MLX bundle's for safetensors folders. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindQuantizer(Quantizer q) {
-        quantizer.set(q);
+        quantizers.add(q);
     }
 
     void unbindQuantizer(Quantizer q) {
-        quantizer.compareAndSet(q, null);
+        quantizers.remove(q);
     }
 
     @Override
@@ -158,34 +166,44 @@ public final class LocalModelStore implements ModelStore {
     public ModelDescriptor create(CreateRequest req, StatusListener status) throws ModelStoreException {
         ModelName name = parseOrInvalid(req.name());
         List<String> pinned = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        boolean done = false;
+        Path scratch = null;
         try {
             ModelDescriptor base = null;
-            Manifest.Layer model;
+            // a GGUF model's one model layer, or the named files of a model folder
+            List<Manifest.Layer> weights;
             if (req.files() != null && !req.files().isEmpty()) {
-                model = modelFromBlobs(req.files());
+                weights = modelFromBlobs(req.files(), added);
             } else if (req.from() == null || req.from().isBlank()) {
                 throw new ModelStoreException(Kind.INVALID, "neither 'from' nor 'files' was given");
             } else if (looksLikePath(req.from())) {
                 Path file = Path.of(expandHome(req.from()));
                 if (!file.isAbsolute()) throw new ModelStoreException(Kind.INVALID, "'from' must be an absolute path or a model name: " + req.from());
-                if (!Files.isRegularFile(file)) throw new ModelStoreException(Kind.NOT_FOUND, "no such file: " + file);
-                status.status("parsing model");
-                checkGguf(file);
-                status.status("copying file " + file.getFileName());
-                String digest = own.blobs().importFile(file);
-                model = new Manifest.Layer(Manifest.MODEL, digest, Files.size(file));
+                if (Files.isDirectory(file)) {
+                    status.status("parsing model folder");
+                    weights = importFolder(ModelFolder.files(file), added, status);
+                } else if (!Files.isRegularFile(file)) {
+                    throw new ModelStoreException(Kind.NOT_FOUND, "no such file: " + file);
+                } else {
+                    status.status("parsing model");
+                    checkGguf(file);
+                    status.status("copying file " + file.getFileName());
+                    String digest = own.blobs().importFile(file);
+                    weights = List.of(new Manifest.Layer(Manifest.MODEL, digest, Files.size(file)));
+                }
             } else {
                 base = find(req.from()).orElseThrow(() -> new ModelStoreException(Kind.NOT_FOUND, "model '" + req.from() + "' not found"));
-                own.blobs().adopt(base.model(), base.digest());
-                model = new Manifest.Layer(Manifest.MODEL, base.digest(), base.size());
+                weights = baseWeights(ModelName.parse(req.from()), base);
             }
-            pin(model.digest(), pinned);
+            weights.forEach(l -> pin(l.digest(), pinned));
             if (req.quantize() != null && !req.quantize().isBlank()) {
-                model = quantize(model, req.quantize().strip(), status);
-                pin(model.digest(), pinned);
+                scratch = own.blobs().dir().resolve(".quantize-" + System.nanoTime() + ".tmp");
+                weights = quantize(weights, req.quantize().strip(), scratch, added, status);
+                weights.forEach(l -> pin(l.digest(), pinned));
             }
-            List<Manifest.Layer> layers = new ArrayList<>();
-            layers.add(model);
+            boolean folder = weights.stream().anyMatch(Manifest.Layer::isFolderFile);
+            List<Manifest.Layer> layers = new ArrayList<>(weights);
             String template = req.template() != null ? req.template() : base == null ? null : base.template();
             String system = req.system() != null ? req.system() : base == null ? null : base.system();
             Map<String, Object> params = new LinkedHashMap<>(base == null ? Map.of() : base.parameters());
@@ -196,17 +214,34 @@ public final class LocalModelStore implements ModelStore {
             if (!params.isEmpty()) layers.add(jsonLayer(Manifest.PARAMS, params, pinned));
             if (!messages.isEmpty()) layers.add(jsonLayer(Manifest.MESSAGES, messages, pinned));
             status.status("writing manifest");
-            Manifest.Layer config = jsonLayer(Manifest.CONFIG, Map.of("model_format", ModelDir.detectFormat(own.blobs().path(model.digest())), "os", "linux",
+            String format = folder ? "safetensors" : ModelDir.detectFormat(own.blobs().path(weights.getFirst().digest()));
+            Manifest.Layer config = jsonLayer(Manifest.CONFIG, Map.of("model_format", format, "os", "linux",
                     "rootfs", Map.of("type", "layers", "diff_ids", layers.stream().map(Manifest.Layer::digest).toList())), pinned);
             own.write(name, Manifest.JSON.writeValueAsBytes(new Manifest(2, Manifest.DOCKER_MANIFEST, config, layers)));
+            done = true;
             status.status("success");
             return own.find(name).orElseThrow(() -> new ModelStoreException(Kind.IO, "model vanished after create"));
-        } catch (Blobs.DigestMismatchException e) {
+        } catch (Blobs.DigestMismatchException | ModelFolder.Invalid e) {
             throw new ModelStoreException(Kind.INVALID, "create failed: " + e.getMessage(), e);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new ModelStoreException(Kind.IO, "create failed: " + e.getMessage(), e);
         } finally {
+            try {
+                if (scratch != null) deleteTree(scratch);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot remove " + scratch + ": " + e.getMessage());
+            }
             pinned.forEach(own.blobs()::unpin);
+            // a failed create leaves none of the blobs it added (the files of a folder it took, a quantizer's output)
+            if (!done) removeQuietly(added);
+        }
+    }
+
+    private void removeQuietly(List<String> added) {
+        try {
+            own.removeIfUnreferenced(added);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove the blobs of a failed create: " + e.getMessage());
         }
     }
 
@@ -216,38 +251,90 @@ public final class LocalModelStore implements ModelStore {
     }
 
     /**
-     * Rewrites the model through the quantizer service into a new blob. The store knows no
-     * backend: without a quantizer (the GGML bundle offers one) the request is refused.
+     * A model folder's files as blobs, each a layer named by its file name. The files are checked
+     * first, so a folder that is not a model's, or a damaged one, leaves nothing behind.
      */
-    private Manifest.Layer quantize(Manifest.Layer model, String type, StatusListener status) throws ModelStoreException, IOException {
-        Quantizer q = quantizer.get();
-        if (q == null) {
-            throw new ModelStoreException(Kind.INVALID, "cannot quantize to " + type + ": no quantizer is installed (the ggml backend bundle provides one)");
+    private List<Manifest.Layer> importFolder(Map<String, Path> files, List<String> added, StatusListener status) throws IOException {
+        ModelFolder.check(files);
+        List<Manifest.Layer> layers = new ArrayList<>();
+        for (var e : files.entrySet()) {
+            status.status("copying file " + e.getKey());
+            String digest = own.blobs().importFile(e.getValue(), added);
+            layers.add(new Manifest.Layer(ModelFolder.mediaType(e.getKey()), digest, Files.size(e.getValue()), e.getKey()));
         }
+        return layers;
+    }
+
+    /** The weights of an existing model, taken into mica's store when they are Ollama's. */
+    private List<Manifest.Layer> baseWeights(ModelName n, ModelDescriptor base) throws IOException {
+        ModelDir dir = own.has(n) ? own : ollama;
+        List<Manifest.Layer> files = dir == null ? List.of() : dir.manifest(n).map(Manifest::folderFiles).orElse(List.of());
+        if (files.isEmpty()) {
+            own.blobs().adopt(base.model(), base.digest());
+            return List.of(new Manifest.Layer(Manifest.MODEL, base.digest(), base.size()));
+        }
+        for (Manifest.Layer l : files) {
+            if (dir != own) own.blobs().adopt(dir.blobs().path(l.digest()), l.digest());
+        }
+        return files;
+    }
+
+    /**
+     * Rewrites the weights through a quantizer service for their format into new blobs. The store
+     * knows no backend: without a quantizer for the format the request is refused. A model folder
+     * goes to the quantizer as a folder of links; what it writes replaces those files, and the
+     * weights all together when it writes any.
+     */
+    private List<Manifest.Layer> quantize(List<Manifest.Layer> weights, String type, Path scratch, List<String> added, StatusListener status)
+            throws ModelStoreException, IOException {
+        boolean folder = weights.stream().anyMatch(Manifest.Layer::isFolderFile);
+        String format = folder ? "safetensors" : ModelDir.detectFormat(own.blobs().path(weights.getFirst().digest()));
+        List<Quantizer> all = List.copyOf(quantizers);
+        if (all.isEmpty()) {
+            throw new ModelStoreException(Kind.INVALID, "cannot quantize to " + type + ": no quantizer is installed (the "
+                    + (folder ? "mlx" : "ggml") + " backend bundle provides one)");
+        }
+        Quantizer q = all.stream().filter(x -> x.formats().contains(format)).findFirst().orElseThrow(() ->
+                new ModelStoreException(Kind.INVALID, "cannot quantize a " + format + " model: the installed quantizers read "
+                        + all.stream().flatMap(x -> x.formats().stream()).sorted().distinct().toList()));
         String canonical = q.types().stream().filter(t -> t.equalsIgnoreCase(type)).findFirst().orElseThrow(() ->
                 new ModelStoreException(Kind.INVALID, "unknown quantization type '" + ModelName.printable(type) + "'; known: "
                         + String.join(", ", q.types().stream().sorted().toList())));
-        Path input = own.blobs().path(model.digest());
-        String format = ModelDir.detectFormat(input);
-        if (!q.formats().contains(format)) {
-            throw new ModelStoreException(Kind.INVALID, "cannot quantize a " + format + " model: the quantizer reads " + q.formats());
-        }
         status.status("quantizing model to " + canonical);
-        Path output = own.blobs().dir().resolve(".quantize-" + System.nanoTime() + ".tmp");
+        Files.createDirectories(scratch);
         try {
-            q.quantize(input, output, canonical);
-            if (!Files.isRegularFile(output)) throw new ModelStoreException(Kind.IO, "the quantizer wrote no file");
+            if (!folder) {
+                Path output = scratch.resolve("model");
+                q.quantize(own.blobs().path(weights.getFirst().digest()), output, canonical);
+                if (!Files.isRegularFile(output)) throw new ModelStoreException(Kind.IO, "the quantizer wrote no file");
+                status.status("verifying conversion");
+                String digest = own.blobs().importFile(output, added);
+                return List.of(new Manifest.Layer(Manifest.MODEL, digest, Files.size(own.blobs().path(digest))));
+            }
+            Path in = Files.createDirectory(scratch.resolve("in")), out = Files.createDirectory(scratch.resolve("out"));
+            Map<String, Path> files = new TreeMap<>();
+            for (Manifest.Layer l : weights) {
+                Path blob = own.blobs().path(l.digest()).toAbsolutePath();
+                String n = FolderViews.fileName(l);
+                Files.createSymbolicLink(in.resolve(n), blob);
+                files.put(n, blob);
+            }
+            q.quantize(in, out, canonical);
+            Map<String, Path> written = ModelFolder.files(out);
+            if (written.keySet().stream().anyMatch(ModelFolder::isWeights)) {
+                files.keySet().removeIf(n -> ModelFolder.isWeights(n) || n.equals("model.safetensors.index.json"));
+            }
+            files.putAll(written);
             status.status("verifying conversion");
-            String digest = own.blobs().importFile(output);
-            return new Manifest.Layer(Manifest.MODEL, digest, Files.size(own.blobs().path(digest)));
+            return importFolder(files, added, status);
         } catch (BackendException | IllegalArgumentException e) {
             throw new ModelStoreException(Kind.INVALID, "cannot quantize to " + canonical + ": " + e.getMessage(), e);
-        } finally {
-            Files.deleteIfExists(output);
         }
     }
 
-    private Manifest.Layer modelFromBlobs(Map<String, String> files) throws ModelStoreException, IOException {
+    private List<Manifest.Layer> modelFromBlobs(Map<String, String> files, List<String> added) throws ModelStoreException, IOException {
+        boolean folder = files.keySet().stream().anyMatch(n -> n.endsWith(".safetensors"));
+        Map<String, Path> paths = new TreeMap<>();
         for (var e : files.entrySet()) {
             String digest;
             try {
@@ -255,23 +342,38 @@ public final class LocalModelStore implements ModelStore {
             } catch (IllegalArgumentException ex) {
                 throw new ModelStoreException(Kind.INVALID, ex.getMessage());
             }
+            if (folder && !ModelFolder.takes(e.getKey())) {
+                throw new ModelStoreException(Kind.INVALID, "'" + ModelName.printable(e.getKey()) + "' is not a file a model folder is taken with"
+                        + " (*.safetensors, *.json, chat_template.jinja, tokenizer.model)");
+            }
             if (!own.blobs().has(digest)) {
                 if (ollama == null || !ollama.blobs().has(digest)) {
                     throw new ModelStoreException(Kind.INVALID, "blob " + digest + " for '" + e.getKey() + "' was not uploaded");
                 }
                 own.blobs().adopt(ollama.blobs().path(digest), digest);
             }
-            if (e.getKey().endsWith(".gguf") || files.size() == 1) {
+            if (folder) {
+                paths.put(e.getKey(), own.blobs().path(digest));
+            } else if (e.getKey().endsWith(".gguf") || files.size() == 1) {
                 checkGguf(own.blobs().path(digest));
-                return new Manifest.Layer(Manifest.MODEL, digest, Files.size(own.blobs().path(digest)));
+                return List.of(new Manifest.Layer(Manifest.MODEL, digest, Files.size(own.blobs().path(digest))));
             }
         }
-        throw new ModelStoreException(Kind.INVALID, "no .gguf file among " + files.keySet());
+        if (folder) return importFolder(paths, added, StatusListener.NONE);
+        throw new ModelStoreException(Kind.INVALID, "no .gguf or .safetensors file among " + files.keySet());
     }
 
     private static void checkGguf(Path file) throws ModelStoreException {
         if (!"gguf".equals(ModelDir.detectFormat(file))) {
             throw new ModelStoreException(Kind.INVALID, file.getFileName() + " is not a GGUF file (bad magic)");
+        }
+    }
+
+    /** Deletes a scratch folder; links in it go, never what they point at. */
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
@@ -325,6 +427,7 @@ public final class LocalModelStore implements ModelStore {
         try {
             if (own.delete(n)) {
                 own.removeUnreferencedBlobs();
+                removeUnusedViews();
                 return true;
             }
         } catch (IOException e) {
@@ -335,6 +438,15 @@ public final class LocalModelStore implements ModelStore {
                     + "), which mica only reads: remove it with `ollama rm " + n.display() + "`");
         }
         return false;
+    }
+
+    /** Folders of models no longer in either store go; views of Ollama's models stay while Ollama has them. */
+    private void removeUnusedViews() throws IOException {
+        Set<String> live = own.liveViews();
+        Set<String> theirs = ollama == null ? Set.of() : ollama.liveViews();
+        if (live == null || theirs == null) return;
+        live.addAll(theirs);
+        views.retain(live);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.mica.store;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,12 @@ record Manifest(int schemaVersion, String mediaType, Layer config, List<Layer> l
     static final String PARAMS = "application/vnd.ollama.image.params";
     static final String MESSAGES = "application/vnd.ollama.image.messages";
     static final String LICENSE = "application/vnd.ollama.image.license";
+    /** Safetensors weights, as Ollama's safetensors models name them: a layer {@code name} says what it holds. */
+    static final String TENSOR = "application/vnd.ollama.image.tensor";
+    /** A JSON file beside safetensors weights (config.json, tokenizer.json), named by {@code name}, as Ollama's. */
+    static final String JSON_FILE = "application/vnd.ollama.image.json";
+    /** Any other named file beside them (chat_template.jinja, tokenizer.model): Ollama has no type for these. */
+    static final String FILE = "application/vnd.mica.image.file";
     static final String CONFIG = "application/vnd.docker.container.image.v1+json";
     static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -32,7 +39,19 @@ record Manifest(int schemaVersion, String mediaType, Layer config, List<Layer> l
         layers = layers == null ? List.of() : List.copyOf(layers);
     }
 
-    record Layer(String mediaType, String digest, long size) {}
+    /** {@code name} is Ollama's annotation on the layers of safetensors models: the file or tensor it holds. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Layer(String mediaType, String digest, long size, String name) {
+        Layer(String mediaType, String digest, long size) {
+            this(mediaType, digest, size, null);
+        }
+
+        /** A layer a model folder is made of: its weights and the files beside them. */
+        @JsonIgnore
+        boolean isFolderFile() {
+            return name != null && (TENSOR.equals(mediaType) || JSON_FILE.equals(mediaType) || FILE.equals(mediaType));
+        }
+    }
 
     static Manifest parse(byte[] json) throws IOException {
         return JSON.readValue(json, Manifest.class);
@@ -43,6 +62,11 @@ record Manifest(int schemaVersion, String mediaType, Layer config, List<Layer> l
         List<Layer> all = new ArrayList<>(layers);
         if (config != null) all.add(config);
         return all;
+    }
+
+    /** The layers of a safetensors model: files of a model folder, in manifest order. */
+    List<Layer> folderFiles() {
+        return layers.stream().filter(Layer::isFolderFile).toList();
     }
 
     Layer model() {

@@ -29,11 +29,14 @@ final class ModelDir {
     private final Path root;
     private final Blobs blobs;
     private final boolean writable;
+    private final FolderViews views;
 
-    ModelDir(Path root, boolean writable) {
+    /** {@code views}: where the folders of safetensors models are made (in mica's store, also for Ollama's). */
+    ModelDir(Path root, boolean writable, FolderViews views) {
         this.root = root;
         this.blobs = new Blobs(root.resolve("blobs"));
         this.writable = writable;
+        this.views = views;
     }
 
     Path root() {
@@ -133,10 +136,18 @@ final class ModelDir {
                 default -> { }
             }
         }
+        String format = null;
+        List<Manifest.Layer> files = m.folderFiles();
+        if (model == null && files.stream().anyMatch(l -> Manifest.TENSOR.equals(l.mediaType()))) {
+            model = views.view(files, blobs);
+            digest = "sha256:" + FolderViews.key(files);
+            size = files.stream().mapToLong(Manifest.Layer::size).sum();
+            format = "safetensors";
+        }
         if (model == null) throw new IOException("manifest has no model layer");
-        if (!Files.isRegularFile(model)) throw new IOException("the model blob " + model.getFileName() + " is missing");
+        if (format == null && !Files.isRegularFile(model)) throw new IOException("the model blob " + model.getFileName() + " is missing");
         Object backend = params.get("backend");
-        return new ModelDescriptor(name.display(), detectFormat(model), model, digest, size,
+        return new ModelDescriptor(name.display(), format != null ? format : detectFormat(model), model, digest, size,
                 Files.getLastModifiedTime(manifestFile).toInstant(), template, system, params, messages,
                 backend instanceof String s ? s : null);
     }
@@ -181,15 +192,42 @@ final class ModelDir {
     /** Blobs no manifest names any more are removed, as Ollama's prune does. */
     void removeUnreferencedBlobs() throws IOException {
         requireWritable();
+        Set<String> live = liveBlobs();
+        if (live != null) blobs.removeAllBut(live);
+    }
+
+    /** Of these blobs (written by a create that failed), those no manifest names are removed. */
+    void removeIfUnreferenced(List<String> digests) throws IOException {
+        requireWritable();
+        Set<String> live = digests.isEmpty() ? null : liveBlobs();
+        if (live != null) blobs.remove(digests, live);
+    }
+
+    /** Null when a manifest is unreadable: it might reference anything. */
+    private Set<String> liveBlobs() {
         Set<String> live = new HashSet<>();
         for (Path f : names().values()) {
             try {
                 Manifest.parse(Files.readAllBytes(f)).blobs().forEach(l -> live.add(Blobs.normalize(l.digest())));
             } catch (IOException | RuntimeException e) {
-                return; // an unreadable manifest might reference anything: keep all blobs
+                return null;
             }
         }
-        blobs.removeAllBut(live);
+        return live;
+    }
+
+    /** The folder views this store's models use; null when a manifest is unreadable (it might use any). */
+    Set<String> liveViews() {
+        Set<String> live = new HashSet<>();
+        for (Path f : names().values()) {
+            try {
+                List<Manifest.Layer> files = Manifest.parse(Files.readAllBytes(f)).folderFiles();
+                if (!files.isEmpty()) live.add(FolderViews.key(files));
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+        return live;
     }
 
     private void requireWritable() {

@@ -12,14 +12,18 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface Quantizer {
-    /** File formats this quantizer reads and writes, e.g. {@code gguf}. */
+    /** File formats this quantizer reads and writes, e.g. {@code gguf} or {@code safetensors}. */
     Set<String> formats();
 
     /** Type names it accepts (compared without regard to case), e.g. {@code Q4_K_M}. */
     Set<String> types();
 
     /**
-     * Writes {@code output} as {@code input} quantized to {@code type}; blocks until done.
+     * Writes {@code output} as {@code input} quantized to {@code type}; blocks until done. For a
+     * format of several files ({@code safetensors}: a model folder) {@code input} is the folder and
+     * {@code output} an empty folder that receives the files that change (config.json, the new
+     * weights); the caller keeps the input's other files, and drops all its weights when the
+     * output has any.
      *
      * @throws IllegalArgumentException for a type not in {@link #types()}
      * @throws BackendException when the backend is unavailable or the quantization failed (e.g.

@@ -106,11 +106,11 @@ public final class LocalModelStore implements ModelStore {
 
     /** One per format: the GGML bundle's for GGUF files, the MLX bundle's for safetensors folders. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindQuantizer(Quantizer q) {
+    public void bindQuantizer(Quantizer q) {
         quantizers.add(q);
     }
 
-    void unbindQuantizer(Quantizer q) {
+    public void unbindQuantizer(Quantizer q) {
         quantizers.remove(q);
     }
 

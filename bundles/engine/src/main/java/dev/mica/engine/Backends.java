@@ -56,8 +56,11 @@ final class Backends {
             }
         }
         if (candidates.isEmpty()) {
+            // a folder of safetensors weights has one way to run, which the reasons alone do not say
+            String folder = "safetensors".equals(model.format())
+                    ? "; safetensors model folders run on the mlx backend only, which needs MLX's libmlxc (MICA_MLX_PATH)" : "";
             throw new InferenceException(Kind.UNAVAILABLE, "no backend can run " + model.name()
-                    + (reasons.isEmpty() ? ": no backend is installed" : " (" + String.join("; ", reasons) + ")"));
+                    + (reasons.isEmpty() ? ": no backend is installed" : " (" + String.join("; ", reasons) + ")") + folder);
         }
         List<String> ranking = new ArrayList<>();
         if (model.preferredBackend() != null) ranking.add(model.preferredBackend());

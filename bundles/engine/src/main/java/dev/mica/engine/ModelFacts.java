@@ -4,6 +4,7 @@ import dev.mica.api.inference.ModelDetails;
 import dev.mica.api.model.ModelDescriptor;
 import dev.mica.gguf.GgufFile;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /**
  * What /api/tags and /api/show say about a model without loading it: read from the GGUF header,
- * which is cheap and safe even for a hostile file (the reader bounds every length).
+ * which is cheap and safe even for a hostile file (the reader bounds every length); for a model
+ * folder, from its config.json and safetensors headers ({@link FolderFacts}).
  */
 final class ModelFacts {
     private ModelFacts() {}
@@ -20,6 +22,14 @@ final class ModelFacts {
     record Facts(ModelDetails.Details details, Map<String, Object> modelInfo, String chatTemplate) {}
 
     static Facts of(ModelDescriptor d) {
+        if ("safetensors".equals(d.format()) && d.model() != null && Files.isDirectory(d.model())) {
+            try {
+                return FolderFacts.of(d.model());
+            } catch (IOException | RuntimeException e) {
+                return new Facts(new ModelDetails.Details("", "safetensors", "", List.of(), "", ""),
+                        Map.of("error", "unreadable model folder: " + e.getMessage()), null);
+            }
+        }
         if (!"gguf".equals(d.format())) {
             return new Facts(new ModelDetails.Details("", d.format(), "", List.of(), "", ""), Map.of(), null);
         }

@@ -11,27 +11,32 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code mica create MODEL -f FILE}: from a GGUF file or a Modelfile. A server on this machine
- * reads the weights where they are (a hard link, no copy); a remote one, or any with
- * {@code --upload}, gets them through {@code /api/blobs} first, with a progress bar.
+ * {@code mica create MODEL -f FILE}: from a GGUF file, a model folder (MLX/safetensors: config.json,
+ * *.safetensors, tokenizer files) or a Modelfile. A server on this machine reads the weights where
+ * they are (a hard link, no copy); a remote one, or any with {@code --upload}, gets them through
+ * {@code /api/blobs} first, file by file for a folder, with a progress bar.
  */
-@Command(name = "create", description = "Create a model from a GGUF file or a Modelfile.")
+@Command(name = "create", description = "Create a model from a GGUF file, an MLX model folder or a Modelfile.")
 final class CreateCommand implements Callable<Integer> {
     private final Cli cli;
 
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
 
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "A Modelfile or a GGUF file (default: ./Modelfile).")
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "A Modelfile, a GGUF file or an MLX model folder (default: ./Modelfile).")
     Path file;
 
-    @Option(names = {"-q", "--quantize"}, paramLabel = "TYPE", description = "Quantize the weights on import, e.g. q4_K_M or q8_0.")
+    @Option(names = {"-q", "--quantize"}, paramLabel = "TYPE",
+            description = "Quantize the weights on import: q4_K_M, q8_0, ... for GGUF; int4, int8, nvfp4, mxfp4, mxfp8 for an MLX folder.")
     String quantize;
 
     @Option(names = "--upload", description = "Send the weights through the API even to a server on this machine (e.g. one in a container).")
@@ -44,10 +49,10 @@ final class CreateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path f = file != null ? file : Path.of("Modelfile");
-        if (!Files.isRegularFile(f)) {
+        if (!Files.isRegularFile(f) && !(file != null && Files.isDirectory(f))) {
             throw new CliException(file == null ? "no Modelfile here: name one with -f FILE" : "no such file: " + f);
         }
-        ObjectNode body = isGguf(f) ? Client.JSON.createObjectNode().put("from", f.toAbsolutePath().normalize().toString())
+        ObjectNode body = Files.isDirectory(f) || isGguf(f) ? Client.JSON.createObjectNode().put("from", f.toAbsolutePath().normalize().toString())
                 : Modelfile.parse(Files.readString(f, StandardCharsets.UTF_8), f.toAbsolutePath().getParent()).toRequest(Client.JSON);
         body.put("model", model);
         if (quantize != null) body.put("quantize", quantize);
@@ -56,9 +61,12 @@ final class CreateCommand implements Callable<Integer> {
         try {
             Path weights = localWeights(body);
             if (weights != null && (upload || !onThisMachine(client))) {
-                String digest = uploadBlob(client, weights, display);
+                ObjectNode files = Client.JSON.createObjectNode();
+                for (Path w : Files.isDirectory(weights) ? folderFiles(weights) : List.of(weights)) {
+                    files.put(w.getFileName().toString(), uploadBlob(client, w, display));
+                }
                 body.remove("from");
-                body.putObject("files").put(weights.getFileName().toString(), digest);
+                body.set("files", files);
             }
             client.stream("/api/create", body, null, display::update);
         } finally {
@@ -67,14 +75,27 @@ final class CreateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The weights file {@code from} names, when it names a file rather than a model. */
+    /** The weights file or model folder {@code from} names, when it names one rather than a model. */
     private static Path localWeights(ObjectNode body) {
         String from = body.path("from").asText("");
         if (!from.startsWith("/")) return null;
         Path p = Path.of(from);
-        if (!Files.isRegularFile(p)) throw new CliException("no such file: " + p);
+        if (!Files.isRegularFile(p) && !Files.isDirectory(p)) throw new CliException("no such file: " + p);
         return p;
     }
+
+    /** The files of a model folder the server takes (as its store does); READMEs, images and the like stay here. */
+    private static List<Path> folderFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> out = files.filter(p -> MODEL_FILE.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)).sorted().toList();
+            if (out.stream().noneMatch(p -> p.getFileName().toString().equals("config.json"))) {
+                throw new CliException(dir + " is not a model folder: it has no config.json");
+            }
+            return out;
+        }
+    }
+
+    private static final Pattern MODEL_FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(safetensors|json)|chat_template\\.jinja|tokenizer\\.model");
 
     private static boolean onThisMachine(Client client) {
         try {

@@ -206,6 +206,38 @@ class CommandsTest {
     }
 
     @Test
+    void createFromAnMlxFolderSendsItsPathOrUploadsItsFiles() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("tiny-mlx"));
+        Files.writeString(folder.resolve("config.json"), "{}");
+        Files.writeString(folder.resolve("model.safetensors"), "weights");
+        Files.writeString(folder.resolve("tokenizer.json"), "{}");
+        Files.writeString(folder.resolve("README.md"), "not sent");
+        server.on("POST /api/create", r -> Answer.ndjson("{\"status\":\"success\"}"));
+        CliRun.Result r = cli.run("create", "mine", "-f", folder.toString(), "-q", "int4");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("{\"from\":\"" + folder.toAbsolutePath() + "\",\"model\":\"mine\",\"quantize\":\"int4\"}",
+                server.requests("POST /api/create").getFirst().body().toString());
+
+        Files.writeString(dir.resolve("Modelfile"), "FROM ./tiny-mlx\n");
+        server.on("HEAD /api/blobs/*", r2 -> new Answer(404, null, null));
+        server.on("POST /api/blobs/*", r2 -> new Answer(201, null, null));
+        r = cli.run("create", "up", "-f", dir.resolve("Modelfile").toString(), "--upload");
+        assertEquals(0, r.exitCode(), r.err());
+        var files = server.requests("POST /api/create").get(1).body().get("files");
+        assertEquals(java.util.List.of("config.json", "model.safetensors", "tokenizer.json"), fieldNames(files));
+        String digest = files.get("model.safetensors").textValue();
+        assertEquals("weights", new String(server.requests("POST /api/blobs/" + digest).getFirst().raw(), StandardCharsets.UTF_8));
+        assertEquals(3, server.requests().stream().filter(q -> q.method().equals("POST") && q.path().startsWith("/api/blobs/")).count(),
+                "one upload a file, the README stays");
+    }
+
+    private static java.util.List<String> fieldNames(com.fasterxml.jackson.databind.JsonNode n) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
     void createWithoutAModelfileOrWithAnAdapterIsAClearError() throws Exception {
         CliRun.Result r = cli.run("create", "mine");
         assertEquals(1, r.exitCode());

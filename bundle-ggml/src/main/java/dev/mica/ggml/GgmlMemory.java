@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * A context's sequences through libllama's memory API, with the checks that keep its assertions
- * unreachable: sequence ids in range, and no partial copy where llama.cpp cannot make one (across
- * KV streams it aborts; into a recurrent state it silently copies everything).
+ * unreachable: sequence ids in range, no partial copy into a recurrent state (libllama silently
+ * copies everything), and across KV streams (one per sequence unless the context is unified) a
+ * partial copy made of a whole one and cuts, since libllama aborts the process on a partial one.
  *
  * <p>Every method holds the context's lock.
  */
@@ -78,24 +79,22 @@ final class GgmlMemory implements SequenceMemory {
                     throw new IllegalArgumentException("a " + kind + " model's state cannot be copied in part: copy the"
                             + " whole sequence (from 0, to -1) or restore a snapshot");
                 }
-                if (!unifiedKv) {
-                    throw new IllegalArgumentException("a partial sequence copy needs a context created with unifiedKv"
-                            + " (llama.cpp aborts the process on a partial copy across KV streams)");
-                }
                 if (to >= 0 && to <= from) {
                     return;
                 }
             }
             if (unifiedKv) {
                 refuseOverlap(source, target, from, to);
-            }
-            llama.memorySeqCp(memory, source, target, from, to < 0 ? -1 : to);
-            if (unifiedKv) {
+                llama.memorySeqCp(memory, source, target, from, to < 0 ? -1 : to);
                 ledger.share(source, target, from, to < 0 ? Integer.MAX_VALUE : to);
-            } else {
-                // Across streams llama.cpp resets the target's stream and copies the source's cells.
-                ledger.duplicate(source, target);
+                return;
             }
+            // Across KV streams llama.cpp copies only whole streams (a partial range aborts the
+            // process): the target's stream is reset to the source's, then cut to the range.
+            llama.memorySeqCp(memory, source, target, 0, -1);
+            ledger.duplicate(source, target);
+            if (to >= 0 && llama.memorySeqRm(memory, target, to, -1)) ledger.remove(target, to, Integer.MAX_VALUE);
+            if (from > 0 && llama.memorySeqRm(memory, target, 0, from)) ledger.remove(target, 0, from);
         }
     }
 

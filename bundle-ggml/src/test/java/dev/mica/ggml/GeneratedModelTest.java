@@ -231,17 +231,28 @@ class GeneratedModelTest {
     }
 
     @Test
-    void aPartialCopyNeedsAUnifiedCache() throws Exception {
+    void aPartialCopyAcrossStreamsReplacesTheTargetWithTheRange() throws Exception {
         int[] tokens = prompt("the cat sat on the mat");
         try (InferenceContext context = context(512, 2, 64, false)) {
             SequenceMemory memory = context.memory();
-            Decoding.prefill(context, 0, tokens, 0);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> memory.copy(0, 1, 0, 3));
-            assertTrue(e.getMessage().contains("unifiedKv"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> memory.copy(0, 1, 2, -1));
+            float[] whole = Decoding.logits(context, Decoding.prefill(context, 0, tokens, 0));
+            Decoding.prefill(context, 1, prompt("a dog"), 0);
+
+            memory.copy(0, 1, 0, 3);
+            assertEquals(0, memory.minPosition(1));
+            assertEquals(2, memory.maxPosition(1), "what sequence 1 held before is gone: streams are copied whole, then cut");
+            assertEquals(tokens.length + 3, memory.cellsUsed(), "separate streams hold separate copies");
+            // the copied prefix serves as if computed: the rest of the prompt gives the same logits
+            int[] rest = java.util.Arrays.copyOfRange(tokens, 3, tokens.length);
+            float[] resumed = Decoding.logits(context, Decoding.prefill(context, 1, rest, 3));
+            for (int i = 0; i < whole.length; i++) assertEquals(whole[i], resumed[i], 1e-3f * (1 + Math.abs(whole[i])));
+
+            memory.copy(0, 1, 2, -1);
+            assertEquals(2, memory.minPosition(1));
+            assertEquals(tokens.length - 1, memory.maxPosition(1));
             memory.copy(0, 1, 0, -1);
             assertEquals(tokens.length - 1, memory.maxPosition(1));
-            assertEquals(2 * tokens.length, memory.cellsUsed(), "separate streams hold separate copies");
+            assertEquals(2 * tokens.length, memory.cellsUsed());
         }
     }
 

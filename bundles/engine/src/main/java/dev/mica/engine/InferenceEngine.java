@@ -82,7 +82,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * {@code mica.backends} (preference order, default "ggml,java,mlx"), {@code mica.keep_alive}
  * (default 5m), {@code mica.drain.timeout} (default 30s), {@code mica.num_thread},
  * {@code mica.num_parallel} (sequences decoded together per model, default 4; a change applies to
- * models loaded after it) and {@code mica.max_queue} (requests that may wait for a sequence over
+ * models loaded after it), {@code mica.kv_unified} (true, the default: one KV memory for all of a
+ * model's sequences, where prefixes are shared without copies; false: a KV stream per sequence, as
+ * llama-server lays it out with {@code -np N}: decode attends only its own stream, but a prefix copy
+ * is a copy, and a step whose sequences are not numbered consecutively is split in several
+ * passes by libllama) and {@code mica.max_queue} (requests that may wait for a sequence over
  * all models, default 512; one more is refused as unavailable). The environment's
  * {@code MICA_NUM_PARALLEL} and {@code MICA_MAX_QUEUE} arrive as {@code mica.num.parallel} and
  * {@code mica.max.queue}, which are read too.
@@ -109,6 +113,7 @@ public final class InferenceEngine implements Inference {
     private volatile Duration drainTimeout;
     private volatile int defaultThreads;
     private volatile int numParallel;
+    private volatile boolean unifiedKv;
     private volatile int maxQueue;
     /**
      * The prefix cache bundle's service, when one is installed: contexts created after it arrives
@@ -139,8 +144,18 @@ public final class InferenceEngine implements Inference {
         drainTimeout = Durations.parse(setting(config, "drain.timeout", "mica.drain.timeout", "30s"));
         defaultThreads = Integer.parseInt(setting(config, "num_thread", "mica.num_thread", Integer.toString(Runtime.getRuntime().availableProcessors())));
         numParallel = atLeastOne("num_parallel", setting(config, "num_parallel", "mica.num_parallel", setting(config, "num.parallel", "mica.num.parallel", "4")));
+        unifiedKv = bool("kv_unified", setting(config, "kv_unified", "mica.kv_unified", setting(config, "kv.unified", "mica.kv.unified", "true")));
         maxQueue = atLeastOne("max_queue", setting(config, "max_queue", "mica.max_queue", setting(config, "max.queue", "mica.max.queue", "512")));
-        LOG.log(Level.INFO, "backend order " + backends.order() + ", keep_alive " + defaultKeepAlive + ", num_parallel " + numParallel + ", max_queue " + maxQueue);
+        LOG.log(Level.INFO, "backend order " + backends.order() + ", keep_alive " + defaultKeepAlive + ", num_parallel " + numParallel
+                + (unifiedKv ? " (one KV memory)" : " (a KV stream each)") + ", max_queue " + maxQueue);
+    }
+
+    private static boolean bool(String name, String value) {
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1" -> true;
+            case "false", "0" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, not \"" + value + "\"");
+        };
     }
 
     private static int atLeastOne(String name, String value) {
@@ -379,7 +394,7 @@ public final class InferenceEngine implements Inference {
                 } catch (BackendException e) {
                     throw new InferenceException(Kind.INTERNAL, "loading " + d.name() + " on " + target.id() + " failed: " + e.getMessage(), e);
                 }
-                ModelRunner fresh = new ModelRunner(d, target, loaded, System.nanoTime() - t0, keep, numParallel, queued, maxQueue, () -> prefixCache);
+                ModelRunner fresh = new ModelRunner(d, target, loaded, System.nanoTime() - t0, keep, numParallel, unifiedKv, queued, maxQueue, () -> prefixCache);
                 fresh.enter();
                 runners.put(key, fresh);
                 retireOthers(d.name(), fresh);

@@ -31,12 +31,12 @@ final class ModelRunner {
 
     /** @param queued requests waiting over all models (the engine's bounded queue) */
     ModelRunner(ModelDescriptor model, Backend backend, LoadedModel loaded, long loadNanos, Duration keepAlive,
-                int parallel, AtomicInteger queued, int maxQueue, Supplier<PrefixCache> prefixCache) {
+                int parallel, boolean unifiedKv, AtomicInteger queued, int maxQueue, Supplier<PrefixCache> prefixCache) {
         this.model = model;
         this.backend = backend;
         this.loaded = loaded;
         this.loadNanos = loadNanos;
-        this.scheduler = new Scheduler(loaded, backend.id(), model.name(), parallel, queued, maxQueue, prefixCache);
+        this.scheduler = new Scheduler(loaded, backend.id(), model.name(), parallel, unifiedKv, queued, maxQueue, prefixCache);
         keepAlive(keepAlive);
     }
 

@@ -50,6 +50,9 @@ final class Scheduler {
     private final String name;
     private final Supplier<PrefixCache> prefixCache;
     private final int parallel;
+    private final boolean unifiedKv;
+    /** Active entries' indices by sequence id, for a batch whose rows ascend by sequence (split KV). */
+    private final int[] bySequence;
     private final AtomicInteger queued;
     private final int maxQueue;
     private final Thread thread;
@@ -71,12 +74,15 @@ final class Scheduler {
     /**
      * @param queued requests waiting over all models, shared with the other schedulers
      */
-    Scheduler(LoadedModel model, String backendId, String name, int parallel, AtomicInteger queued, int maxQueue, Supplier<PrefixCache> prefixCache) {
+    Scheduler(LoadedModel model, String backendId, String name, int parallel, boolean unifiedKv, AtomicInteger queued, int maxQueue,
+              Supplier<PrefixCache> prefixCache) {
         this.model = model;
         this.backendId = backendId;
         this.name = name;
         this.prefixCache = prefixCache;
         this.parallel = parallel;
+        this.unifiedKv = unifiedKv;
+        this.bySequence = new int[parallel];
         this.queued = queued;
         this.maxQueue = maxQueue;
         this.added = new int[parallel];
@@ -251,11 +257,12 @@ final class Scheduler {
     }
 
     /**
-     * A context of {@code parallel} sequences of {@code contextLength} tokens each, in one unified
-     * KV memory: a prefix cache can then share a prefix between sequences by a partial copy. (One
-     * stream per sequence, as llama.cpp's server makes by default, decoded eight streams about 20%
-     * slower here: bench/parallel-bench.sh, 1B model, 2 threads.) The prefix cache adds the
-     * sequences and cells it keeps prefixes in, so they never take room from a running request.
+     * A context of {@code parallel} sequences of {@code contextLength} tokens each. In one unified
+     * KV memory (the default) a prefix cache shares a prefix between sequences by a partial copy
+     * that costs no cells, and adds the cells it keeps prefixes in, so they never take room from a
+     * running request. With a KV stream per sequence ({@code mica.kv_unified=false}, llama-server's
+     * layout with {@code -np N}) each decode attends only its own stream; a parking sequence is then
+     * a stream of a whole context, so there are as many as the cache's cell budget pays for.
      */
     private void recreate(Shape s) throws BackendException {
         closeContext();
@@ -264,19 +271,20 @@ final class Scheduler {
             case ATTENTION, SLIDING_WINDOW -> true;
             case RECURRENT, HYBRID -> false;
         };
-        int parking = prefixes == null ? 0 : prefixes.parkingSequences(parallel, attention);
         int cacheCells = prefixes == null ? 0 : prefixes.residentCells(parallel, s.contextLength());
+        int parking = prefixes == null ? 0 : parkingFor(prefixes.parkingSequences(parallel, attention), cacheCells, s);
         InferenceContext c = newContext(s, parking, cacheCells);
         if (parking > 0 && !c.memory().supportsPartialRemoval()) {
             // the model said attention, the memory says otherwise: a recurrent state per extra
             // sequence buys nothing where a tail cannot be dropped
-            int fewer = prefixes.parkingSequences(parallel, false);
+            int fewer = parkingFor(prefixes.parkingSequences(parallel, false), cacheCells, s);
             if (fewer != parking) {
                 c.close();
                 parking = fewer;
                 c = newContext(s, parking, cacheCells);
             }
         }
+        if (!unifiedKv) cacheCells = parking * s.contextLength();
         ContextCache placing = null;
         if (prefixes != null) {
             try {
@@ -291,9 +299,13 @@ final class Scheduler {
         ctx = c;
     }
 
+    private int parkingFor(int wanted, int cacheCells, Shape s) {
+        return unifiedKv || wanted == 0 ? wanted : Math.min(wanted, Math.max(1, cacheCells / s.contextLength()));
+    }
+
     private InferenceContext newContext(Shape s, int parking, int cacheCells) throws BackendException {
-        int cells = s.contextLength() * parallel + cacheCells;
-        return model.newContext(new ContextOptions(cells, parallel + parking, Math.min(s.batchSize(), cells), s.threads(), false, true));
+        int cells = unifiedKv ? s.contextLength() * parallel + cacheCells : s.contextLength() * (parallel + parking);
+        return model.newContext(new ContextOptions(cells, parallel + parking, Math.min(s.batchSize(), cells), s.threads(), false, unifiedKv));
     }
 
     /** One batch: a token for each generating sequence, prompt chunks for the prefilling ones, a decode, then sampling. */
@@ -303,25 +315,44 @@ final class Scheduler {
         batch.clear();
         List<Entry> in = inBatch;
         in.clear();
-        for (int i = 0; i < active.size(); i++) {
+        int n = active.size();
+        // every generating sequence puts in its next token; prompt chunks fill the rest, earlier arrivals first
+        int room = batch.capacity();
+        for (int i = 0; i < n; i++) {
+            if (!active.get(i).sequence().prefilling()) room--;
+        }
+        for (int i = 0; i < n; i++) {
             Sequence s = active.get(i).sequence();
-            s.row = -1;
-            added[i] = 0;
             if (!s.prefilling()) {
-                s.row = batch.add(s.pendingToken(), s.position(), s.slot, true);
                 added[i] = 1;
+            } else {
+                added[i] = Math.max(0, Math.min(s.prefillLimit() - s.prefillPosition(), room));
+                room -= added[i];
             }
         }
-        for (int i = 0; i < active.size() && batch.size() < batch.capacity(); i++) {
+        for (int i = 0; i < n; i++) bySequence[i] = i;
+        if (!unifiedKv) {
+            // libllama splits a batch over KV streams into a pass per run of consecutive sequence
+            // ids met in row order: rows ascending by sequence make it as few passes as can be
+            for (int i = 1; i < n; i++) {
+                int at = bySequence[i], slot = active.get(at).sequence().slot, j = i - 1;
+                for (; j >= 0 && active.get(bySequence[j]).sequence().slot > slot; j--) bySequence[j + 1] = bySequence[j];
+                bySequence[j + 1] = at;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            int i = bySequence[k];
             Sequence s = active.get(i).sequence();
-            if (!s.prefilling()) continue;
+            s.row = -1;
+            if (!s.prefilling()) {
+                s.row = batch.add(s.pendingToken(), s.position(), s.slot, true);
+                continue;
+            }
             int from = s.prefillPosition();
-            int end = Math.min(s.prefillLimit(), from + batch.capacity() - batch.size());
-            for (int pos = from; pos < end; pos++) {
+            for (int pos = from; pos < from + added[i]; pos++) {
                 int row = batch.add(s.prompt(pos), pos, s.slot, pos == s.promptLength() - 1);
                 if (pos == s.promptLength() - 1) s.row = row;
             }
-            added[i] += end - from;
         }
         for (int i = 0; i < active.size(); i++) {
             if (added[i] > 0) in.add(active.get(i));

@@ -31,12 +31,17 @@ class SchedulerTest {
     private InferenceEngine engine;
 
     private InferenceEngine engine(FixtureBackend backend, int parallel, int maxQueue) throws Exception {
+        return engine(backend, parallel, maxQueue, Map.of());
+    }
+
+    private InferenceEngine engine(FixtureBackend backend, int parallel, int maxQueue, Map<String, Object> more) throws Exception {
         LocalModelStore store = new LocalModelStore(dir.resolve("models"));
         Path file = dir.resolve("m.gguf");
         Files.writeString(file, "GGUF not really a model; the fixture backend does not read it");
         store.create(new CreateRequest("m", file.toString(), null, null, null, null, null, null), ModelStore.StatusListener.NONE);
-        engine = new InferenceEngine(store, null, Map.of("backends", backend.id(), "num_parallel", Integer.toString(parallel),
-                "max_queue", Integer.toString(maxQueue)));
+        Map<String, Object> config = new java.util.HashMap<>(more);
+        config.putAll(Map.of("backends", backend.id(), "num_parallel", Integer.toString(parallel), "max_queue", Integer.toString(maxQueue)));
+        engine = new InferenceEngine(store, null, config);
         engine.addBackend(backend);
         return engine;
     }
@@ -150,6 +155,27 @@ class SchedulerTest {
         waitsBehind.generation().cancel();
         waitsBehind.done();
         assertNothingLeft();
+    }
+
+    @Test
+    void withAKvStreamPerSequenceEachStepsRowsAscendBySequence() throws Exception {
+        FixtureBackend backend = new FixtureBackend("fixture", 2, 30);
+        engine(backend, 3, 16, Map.of("kv_unified", "false"));
+        Started a = start("alpha", new Options(null, 3, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null));
+        Started b = start("bravo", Options.NONE);
+        Started c = start("charlie", Options.NONE);
+        assertEquals(DoneReason.LENGTH, a.done().reason());
+        // the sequence a freed: behind b and c in arrival, ahead of them by number
+        Started d = start("delta", Options.NONE);
+        for (Started s : List.of(b, c, d)) assertEquals(DoneReason.STOP, s.done().reason());
+        assertTrue(backend.splitKvDecodes() > 0, "the context has a KV stream per sequence");
+        assertEquals(0, backend.rowsOutOfSequenceOrder(), "every batch's rows ascend by sequence");
+        assertNothingLeft();
+    }
+
+    @Test
+    void kvUnifiedTakesOnlyTrueOrFalse() {
+        assertThrows(IllegalArgumentException.class, () -> engine(new FixtureBackend("fixture", 0, 4), 2, 8, Map.of("kv_unified", "sometimes")));
     }
 
     @Test

@@ -11,7 +11,11 @@ public interface SequenceMemory {
      */
     boolean removeRange(int sequence, int from, int to);
 
-    /** Makes positions [from, to) of {@code source} visible to {@code target} as well. */
+    /**
+     * Makes positions [from, to) of {@code source} visible to {@code target} as well. Where each
+     * sequence has a KV memory of its own (a context without {@code unifiedKv}), the target then
+     * holds that range only: what it held before is replaced.
+     */
     void copy(int source, int target, int from, int to);
 
     /** Drops every sequence but this one. */

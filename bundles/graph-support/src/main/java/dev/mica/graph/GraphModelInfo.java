@@ -26,7 +26,7 @@ public final class GraphModelInfo {
                 file.string("tokenizer.chat_template"), file.metadata(), pass, tokenizer);
     }
 
-    /** What every format tells alike: capabilities from the chat template, memory kind from the pass. */
+    /** What every format tells alike: capabilities from the chat template and the pooling, memory kind from the pass. */
     public static ModelInfo of(String arch, String title, int context, int embedding, long parameters, String fileType, String template,
                                Map<String, Object> allMetadata, ForwardPass pass, Tokenizer tokenizer) {
         Map<String, Object> metadata = new LinkedHashMap<>();
@@ -37,6 +37,7 @@ public final class GraphModelInfo {
         EnumSet<Capability> caps = EnumSet.of(Capability.COMPLETION);
         if (template != null && template.contains("tools")) caps.add(Capability.TOOLS);
         if (template != null && template.contains("<think>")) caps.add(Capability.THINKING);
+        if (Pooling.declared(allMetadata, arch)) caps.add(Capability.EMBEDDING);
         StateLayout state = pass.state();
         MemoryKind kind = state.hasRecurrent() ? (state.hasAttention() ? MemoryKind.HYBRID : MemoryKind.RECURRENT) : MemoryKind.ATTENTION;
         return new ModelInfo(arch, title, context, tokenizer == null ? pass.vocabSize() : tokenizer.vocabSize(), embedding, parameters,

@@ -14,6 +14,7 @@ import dev.mica.backend.java.tensor.FloatTensor;
 import dev.mica.backend.java.tensor.Parallel;
 import dev.mica.graph.BatchRows;
 import dev.mica.graph.HostSampler;
+import dev.mica.graph.Pooling;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,16 +51,9 @@ final class JavaContext implements InferenceContext {
     private boolean closed;
 
     JavaContext(JavaModel model, ContextOptions options) throws BackendException {
-        this.pooling = options.embeddings() ? model.pooling() : null;
-        if (pooling == Pooling.NONE) {
-            // libllama would make a context that only has per-token embeddings, which this contract cannot hand out
-            throw new BackendException(model.name() + " declares no pooling (pooling_type 0): it has no embedding per sequence");
-        }
-        if (pooling == Pooling.RANK) {
-            throw new BackendException(model.name() + " is a reranker (pooling_type 4): the java backend does not run classification heads");
-        }
+        this.pooling = options.embeddings() ? Pooling.forEmbeddings(model.info(), model.name(), "java") : null;
         this.model = model;
-        this.causalAttention = model.causalAttention();
+        this.causalAttention = Pooling.causalAttention(model.info());
         this.contextLength = options.contextLength();
         this.maxSequences = options.maxSequences();
         this.batchCapacity = Math.min(options.batchSize(), options.contextLength());

@@ -8,15 +8,12 @@ import dev.mica.api.backend.ContextOptions;
 import dev.mica.api.backend.InferenceContext;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ModelInfo;
-import dev.mica.api.backend.ModelInfo.Capability;
 import dev.mica.api.backend.Tokenizer;
 import dev.mica.backend.java.tensor.Parallel;
 import dev.mica.gguf.GgufFile;
 import dev.mica.graph.grammar.Vocabulary;
 import dev.mica.graph.GraphModelInfo;
 import java.lang.foreign.Arena;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,31 +54,8 @@ final class JavaModel implements LoadedModel {
         // Building once now checks keys and tensors, and tells the state layout and vocabulary.
         try (Parallel serial = Parallel.serial()) {
             ForwardPass probe = build(new JavaOps(serial, () -> false, numerics));
-            this.info = withEmbeddingCapability(GraphModelInfo.of(file, probe, tokenizer));
+            this.info = GraphModelInfo.of(file, probe, tokenizer);
         }
-    }
-
-    /**
-     * Embedding as the ggml backend reports it (Ollama's rule): for models that declare a pooling.
-     * Any model can be embedded with (by the mean); only these say they are meant for it.
-     */
-    private static ModelInfo withEmbeddingCapability(ModelInfo info) {
-        if (!(info.metadata().get(info.architecture() + ".pooling_type") instanceof Number n) || n.intValue() == 0) return info;
-        EnumSet<Capability> capabilities = EnumSet.of(Capability.EMBEDDING);
-        capabilities.addAll(info.capabilities());
-        return new ModelInfo(info.architecture(), info.description(), info.trainedContextLength(), info.vocabSize(), info.embeddingLength(),
-                info.parameterCount(), info.quantization(), info.chatTemplate(), Collections.unmodifiableSet(capabilities), info.memoryKind(),
-                info.metadata());
-    }
-
-    /** The pooling of this model's embeddings contexts. */
-    Pooling pooling() throws BackendException {
-        return Pooling.declaredBy(info.metadata().get(info.architecture() + ".pooling_type"));
-    }
-
-    /** Whether attention is causal: llama.cpp's default, unless the file says otherwise (bidirectional embedding models). */
-    boolean causalAttention() {
-        return !Boolean.FALSE.equals(info.metadata().get(info.architecture() + ".attention.causal"));
     }
 
     ForwardPass build(JavaOps ops) throws BackendException {

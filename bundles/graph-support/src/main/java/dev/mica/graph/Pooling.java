@@ -1,7 +1,9 @@
-package dev.mica.backend.java;
+package dev.mica.graph;
 
 import dev.mica.api.backend.BackendException;
+import dev.mica.api.backend.ModelInfo;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * How an embeddings context turns the hidden states of a sequence's tokens into one vector:
@@ -9,22 +11,54 @@ import java.util.Arrays;
  * ({@code <arch>.pooling_type}), with its rules from {@code llm_graph_input_mean} and
  * {@code llm_graph_input_cls}. Pooling covers the tokens of one decoded batch, as libllama's does
  * (its embeddings contexts decode a batch as one micro-batch).
+ *
+ * <p>Shared by the graph backends so that a model embeds alike on each: which pooling, which rows,
+ * which attention direction, and what they refuse.
  */
-enum Pooling {
+public enum Pooling {
     NONE, MEAN, CLS, LAST, RANK;
+
+    /**
+     * The pooling of an embeddings context of {@code model} on {@code backend}. Pooling 0 and 4
+     * are refused here, when the context is made, rather than at the first decode.
+     */
+    public static Pooling forEmbeddings(ModelInfo info, String model, String backend) throws BackendException {
+        Pooling pooling = declaredBy(info.metadata().get(info.architecture() + ".pooling_type"));
+        if (pooling == NONE) {
+            // libllama would make a context that only has per-token embeddings, which this contract cannot hand out
+            throw new BackendException(model + " declares no pooling (pooling_type 0): it has no embedding per sequence");
+        }
+        if (pooling == RANK) {
+            throw new BackendException(model + " is a reranker (pooling_type 4): the " + backend + " backend does not run classification heads");
+        }
+        return pooling;
+    }
+
+    /** Whether attention is causal: llama.cpp's default, unless the file says otherwise (bidirectional embedding models). */
+    public static boolean causalAttention(ModelInfo info) {
+        return !Boolean.FALSE.equals(info.metadata().get(info.architecture() + ".attention.causal"));
+    }
+
+    /**
+     * Whether a model says it is meant for embeddings (Ollama's rule, as the ggml backend reports
+     * it): it declares a pooling. Any model can be embedded with (by the mean).
+     */
+    static boolean declared(Map<String, Object> metadata, String architecture) {
+        return metadata.get(architecture + ".pooling_type") instanceof Number n && n.intValue() != 0;
+    }
 
     /**
      * The pooling a model declares; MEAN where it declares none, which is how Ollama (and so the
      * ggml backend) embeds with a generative model.
      */
-    static Pooling declaredBy(Object metadataValue) throws BackendException {
+    private static Pooling declaredBy(Object metadataValue) throws BackendException {
         if (metadataValue == null) return MEAN;
         if (metadataValue instanceof Number n && n.longValue() >= 0 && n.longValue() < values().length) return values()[n.intValue()];
         throw new BackendException("unknown pooling_type " + metadataValue + " (llama.cpp knows 0 to " + (values().length - 1) + ")");
     }
 
     /** The batch rows whose hidden states {@link #pool} reads, ascending: every row for the mean, one per sequence otherwise. */
-    int[] rowsToRead(int[] positions, int[] sequences, int maxSequences) {
+    public int[] rowsToRead(int[] positions, int[] sequences, int maxSequences) {
         if (this == MEAN) {
             int[] all = new int[positions.length];
             Arrays.setAll(all, i -> i);
@@ -38,7 +72,7 @@ enum Pooling {
      * does not hold), from the hidden states of {@link #rowsToRead}'s rows, {@code width} floats
      * each, in that order.
      */
-    float[][] pool(float[] hidden, int width, int[] positions, int[] sequences, int maxSequences) {
+    public float[][] pool(float[] hidden, int width, int[] positions, int[] sequences, int maxSequences) {
         float[][] pooled = new float[maxSequences][];
         if (this == MEAN) {
             double[][] sums = new double[maxSequences][];

@@ -88,12 +88,15 @@ final class MlxFolder {
             throw new BackendException("the mlx backend cannot read the tokenizer of " + name + ": " + e.getMessage(), e);
         }
         String template = template(dir);
+        Map<String, Object> metadata = MlxSafetensorsWeights.metadata(prefix, config);
+        Integer pooling = poolingType(dir);
+        if (pooling != null) metadata.put(prefix + ".pooling_type", pooling);
         progress.progress(0.1);
         MlxSafetensorsWeights weights;
         try {
             weights = rt.call(() -> {
                 try {
-                    return MlxSafetensorsWeights.load(prefix, config, files, rt.mlx(), progress);
+                    return MlxSafetensorsWeights.load(prefix, config, metadata, files, rt.mlx(), progress);
                 } catch (BackendException e) {
                     throw new IllegalStateException(e.getMessage(), e);
                 }
@@ -110,6 +113,45 @@ final class MlxFolder {
             rt.run(weights::close);
             throw e;
         }
+    }
+
+    /**
+     * The pooling a sentence-transformers folder declares, as a GGUF {@code pooling_type} (1 mean,
+     * 2 first token, 3 last token), read where llama.cpp's converter reads it: the folder of the
+     * Pooling module in modules.json (else {@code 1_Pooling}), its config.json. Null where there is
+     * none, or only a mode llama.cpp has no number for (max, weighted mean): such models are then
+     * embedded by the mean, as any model that declares nothing. Hugging Face's config.json has no
+     * pooling key, which is why mlx-community's embedding folders (that drop these files) are
+     * embedded by the mean too.
+     */
+    static Integer poolingType(Path dir) throws BackendException {
+        Path module = dir.resolve("1_Pooling");
+        Path modules = dir.resolve("modules.json");
+        if (Files.isRegularFile(modules)) {
+            Object list;
+            try {
+                if (Files.size(modules) > MAX_JSON) throw new BackendException("modules.json is larger than " + MAX_JSON + " bytes");
+                list = Json.parse(Files.readString(modules, StandardCharsets.UTF_8));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new BackendException("cannot read " + modules + ": " + e.getMessage(), e);
+            }
+            if (list instanceof List<?> l) {
+                for (Object o : l) {
+                    if (o instanceof Map<?, ?> m && m.get("type") instanceof String t && t.endsWith(".Pooling") && m.get("path") instanceof String p) {
+                        Path named = dir.resolve(p).normalize();
+                        // a name that leads out of the folder is not the folder's to declare
+                        if (named.startsWith(dir.normalize())) module = named;
+                    }
+                }
+            }
+        }
+        Path config = module.resolve("config.json");
+        if (!Files.isRegularFile(config)) return null;
+        Map<String, Object> modes = json(config);
+        if (Boolean.TRUE.equals(modes.get("pooling_mode_mean_tokens"))) return 1;
+        if (Boolean.TRUE.equals(modes.get("pooling_mode_cls_token"))) return 2;
+        if (Boolean.TRUE.equals(modes.get("pooling_mode_lasttoken"))) return 3;
+        return null;
     }
 
     /** tokenizer_config.json's chat_template (a string, or named templates: "default"), else chat_template.jinja. */

@@ -76,10 +76,13 @@ final class MlxSafetensorsWeights implements MlxLoadedWeights {
         return m;
     }
 
-    /** Reads every tensor of these files into MLX; on the MLX thread. Frees what it made when it fails. */
-    static MlxSafetensorsWeights load(String prefix, Map<String, Object> config, List<Path> files, Mlx mlx, ProgressListener progress)
-            throws BackendException {
-        MlxSafetensorsWeights w = new MlxSafetensorsWeights(prefix, metadata(prefix, config), mlx);
+    /**
+     * Reads every tensor of these files into MLX; on the MLX thread. Frees what it made when it
+     * fails. {@code metadata}: {@link #metadata}'s keys and what else the folder tells.
+     */
+    static MlxSafetensorsWeights load(String prefix, Map<String, Object> config, Map<String, Object> metadata, List<Path> files, Mlx mlx,
+                                      ProgressListener progress) throws BackendException {
+        MlxSafetensorsWeights w = new MlxSafetensorsWeights(prefix, metadata, mlx);
         Map<?, ?> quant = config.get("quantization") instanceof Map<?, ?> q ? q
                 : config.get("quantization_config") instanceof Map<?, ?> q2 ? q2 : null;
         try {

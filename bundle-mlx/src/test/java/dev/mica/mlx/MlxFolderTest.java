@@ -69,6 +69,25 @@ class MlxFolderTest {
         assertThrows(BackendException.class, () -> MlxFolder.template(dir));
     }
 
+    /** sentence-transformers' Pooling module, where modules.json puts it (else 1_Pooling), as llama.cpp's converter reads it. */
+    @Test
+    void poolingFromTheSentenceTransformersModule() throws Exception {
+        assertNull(MlxFolder.poolingType(dir), "a folder that declares nothing: the mean, by default");
+        Files.createDirectories(dir.resolve("1_Pooling"));
+        Files.writeString(dir.resolve("1_Pooling/config.json"), "{\"word_embedding_dimension\": 1024, \"pooling_mode_cls_token\": false,"
+                + " \"pooling_mode_mean_tokens\": false, \"pooling_mode_lasttoken\": true}");
+        assertEquals(3, MlxFolder.poolingType(dir));
+        Files.createDirectories(dir.resolve("2_Pool"));
+        Files.writeString(dir.resolve("2_Pool/config.json"), "{\"pooling_mode_cls_token\": true}");
+        Files.writeString(dir.resolve("modules.json"), "[{\"idx\": 0, \"path\": \"\", \"type\": \"sentence_transformers.models.Transformer\"},"
+                + " {\"idx\": 1, \"path\": \"2_Pool\", \"type\": \"sentence_transformers.models.Pooling\"}]");
+        assertEquals(2, MlxFolder.poolingType(dir));
+        Files.writeString(dir.resolve("2_Pool/config.json"), "{\"pooling_mode_max_tokens\": true}");
+        assertNull(MlxFolder.poolingType(dir), "max pooling has no llama.cpp number");
+        Files.writeString(dir.resolve("modules.json"), "[{\"path\": \"../elsewhere\", \"type\": \"sentence_transformers.models.Pooling\"}]");
+        assertEquals(3, MlxFolder.poolingType(dir), "a path out of the folder is ignored");
+    }
+
     @Test
     void aFolderNeedsConfigAndSafetensors() throws Exception {
         assertFalse(MlxFolder.is(dir));

@@ -12,6 +12,7 @@ import dev.mica.api.backend.Sampler;
 import dev.mica.api.backend.SamplingParams;
 import dev.mica.graph.BatchRows;
 import dev.mica.graph.HostSampler;
+import dev.mica.graph.Pooling;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -23,12 +24,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the graph, evaluates the logits and the new KV together, copies the logits out and frees every
  * array of the step: nothing of a step outlives it but what the memory keeps. All methods but
  * {@link #abort()} hold the context's lock.
+ *
+ * <p>An embeddings context records the pass only up to the final hidden states
+ * ({@link ForwardPass#hiddenStates}) of the rows its pooling reads (every row for the mean, one
+ * per sequence otherwise: no vocabulary-sized matmul, and no more rows copied out than pooled),
+ * evaluates them with the new KV in the same single eval, and pools them per sequence on the
+ * host by graph-support's {@link Pooling}, so the vectors are pooled as on the Java backend.
  */
 final class MlxContext implements InferenceContext {
     private final MlxModel model;
     private final MlxRuntime rt;
     private final Object lock = new Object();
     private final int contextLength, maxSequences, batchCapacity, vocabSize;
+    /** Floats per output row: the vocabulary, or the embedding width in an embeddings context. */
+    private final int width;
+    private final boolean causalAttention;
+    /** Null for a context that computes logits. */
+    private final Pooling pooling;
     private final AtomicBoolean abortRequested = new AtomicBoolean();
     private final MlxOps ops;
     private final ForwardPass pass;
@@ -36,10 +48,14 @@ final class MlxContext implements InferenceContext {
 
     private float[] logits = new float[0];
     private int[] outputIndex = new int[0];
+    /** Embeddings of the last decode, by sequence id; null for sequences it did not hold. */
+    private float[][] pooled = new float[0][];
     private boolean closed;
 
     MlxContext(MlxModel model, ContextOptions options) throws BackendException {
-        if (options.embeddings()) throw new BackendException("the mlx backend does not compute embeddings yet; use the ggml backend");
+        // refused before any MLX array exists, so a refusal leaves nothing to free
+        this.pooling = options.embeddings() ? Pooling.forEmbeddings(model.info(), model.name(), "mlx") : null;
+        this.causalAttention = Pooling.causalAttention(model.info());
         this.model = model;
         this.rt = model.runtime();
         this.contextLength = options.contextLength();
@@ -49,6 +65,7 @@ final class MlxContext implements InferenceContext {
         this.ops = new MlxOps(rt, abortRequested::get, () -> holder[0]);
         this.pass = model.build(ops);
         this.vocabSize = pass.vocabSize();
+        this.width = pooling == null ? vocabSize : model.info().embeddingLength();
         try {
             this.memory = holder[0] = new MlxMemory(lock, model, rt, pass.state(), contextLength, maxSequences);
         } catch (UnsupportedOperationException e) {
@@ -77,15 +94,19 @@ final class MlxContext implements InferenceContext {
         synchronized (lock) {
             ensureOpen();
             BatchRows rows = BatchRows.of(batch, batchCapacity, vocabSize, maxSequences);
-            int n = rows.size(), outputs = rows.outputs();
-            int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences(), outputRows = rows.outputRows();
+            int n = rows.size();
+            int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences();
+            // as libllama in embeddings mode: the pooling, not the batch's marks, says which rows come out
+            int[] outputRows = pooling == null ? rows.outputRows() : pooling.rowsToRead(positions, sequences, maxSequences);
+            int outputs = outputRows.length;
             memory.checkPositions(positions, sequences);
             outputIndex = new int[0];
+            pooled = new float[0][];
             if (!memory.fits(n)) return DecodeResult.NO_SPACE;
-            MlxStep step = new MlxStep(tokens, positions, sequences, outputRows);
-            int expected = outputs;
+            MlxStep step = new MlxStep(tokens, positions, sequences, outputRows, causalAttention);
+            float[] out;
             try {
-                logits = rt.call(() -> run(step, expected));
+                out = rt.call(() -> run(step, outputs));
             } catch (MlxOps.Aborted e) {
                 return DecodeResult.ABORTED;
             } catch (RuntimeException e) {
@@ -93,6 +114,11 @@ final class MlxContext implements InferenceContext {
             } finally {
                 abortRequested.set(false);
             }
+            if (pooling != null) {
+                pooled = pooling.pool(out, width, positions, sequences, maxSequences);
+                return DecodeResult.OK;
+            }
+            logits = out;
             outputIndex = rows.outputIndex();
             return DecodeResult.OK;
         }
@@ -101,9 +127,9 @@ final class MlxContext implements InferenceContext {
     /** On the MLX thread. */
     private float[] run(MlxStep step, int outputs) {
         try {
-            Tensor result = pass.forward(step);
-            if (!(result instanceof MlxTensor r) || r.dims().length != 2 || r.dims()[0] != outputs || (outputs > 0 && r.dims()[1] != vocabSize)) {
-                throw new IllegalStateException("the forward pass returned " + result + ", expected [" + outputs + ", " + vocabSize + "]");
+            Tensor result = pooling == null ? pass.forward(step) : pass.hiddenStates(step);
+            if (!(result instanceof MlxTensor r) || r.dims().length != 2 || r.dims()[0] != outputs || (outputs > 0 && r.dims()[1] != width)) {
+                throw new IllegalStateException("the forward pass returned " + result + ", expected [" + outputs + ", " + width + "]");
             }
             List<MemorySegment> wanted = memory.pending();
             wanted.add(r.array());
@@ -120,6 +146,7 @@ final class MlxContext implements InferenceContext {
     }
 
     private int outputOf(int batchRow) {
+        if (pooling != null) throw new IllegalStateException("an embeddings context computes no logits: it stops before the output projection");
         if (batchRow < 0 || batchRow >= outputIndex.length || outputIndex[batchRow] < 0) {
             throw new IllegalArgumentException("batch row " + batchRow + " has no logits: mark it in the batch, and decode successfully first");
         }
@@ -150,7 +177,14 @@ final class MlxContext implements InferenceContext {
 
     @Override
     public float[] embedding(int sequence) {
-        throw new IllegalStateException("not an embeddings context: the mlx backend computes logits only");
+        synchronized (lock) {
+            ensureOpen();
+            BatchRows.checkSequence(sequence, maxSequences);
+            if (pooling == null) throw new IllegalStateException("not an embeddings context: create it with ContextOptions.embeddings");
+            float[] v = sequence < pooled.length ? pooled[sequence] : null;
+            if (v == null) throw new IllegalStateException("no pooled embedding for sequence " + sequence + ": the last decode did not hold it");
+            return v.clone();
+        }
     }
 
     @Override
@@ -177,6 +211,7 @@ final class MlxContext implements InferenceContext {
             memory.free();
             rt.run(ops::close);
             logits = new float[0];
+            pooled = new float[0][];
         }
         model.forget(this);
     }

@@ -61,6 +61,10 @@ final class MlxModel implements LoadedModel {
         }
     }
 
+    String name() {
+        return name;
+    }
+
     MlxRuntime runtime() {
         return rt;
     }

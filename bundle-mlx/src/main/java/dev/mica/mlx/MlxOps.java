@@ -232,8 +232,9 @@ final class MlxOps implements TensorOps {
     /**
      * Per sequence: its rows' keys and values are appended to what the memory holds for it, and
      * its queries attend with MLX's causal mask, which aligns the last query with the last key, so
-     * each row sees its own position and those before. The new KV is pending until the context
-     * commits the step.
+     * each row sees its own position and those before. A bidirectional model's step has no mask:
+     * every row sees all the sequence holds, as the Java backend's and llama.cpp's do. The new KV
+     * is pending until the context commits the step.
      */
     @Override
     public Tensor attention(Step s, int layer, Tensor q, Tensor k, Tensor v, float scale) {
@@ -257,7 +258,7 @@ final class MlxOps implements TensorOps {
             MemorySegment qs = headsFirst(tq.array(), idx), ks = headsFirst(tk.array(), idx), vs = headsFirst(tv.array(), idx);
             MemorySegment[] kv = memory.append(layer, g.getKey(), ks, vs);
             MemorySegment att = op("mlx_fast_scaled_dot_product_attention", qs, kv[0], kv[1], scale,
-                    mlx.cstring(rows.length > 1 ? "causal" : ""), MemorySegment.NULL, MemorySegment.NULL);
+                    mlx.cstring(step.causal() && rows.length > 1 ? "causal" : ""), MemorySegment.NULL, MemorySegment.NULL);
             // [1, heads, m, valueDim] → [m, heads · valueDim]
             outs.add(reshapeArray(op("mlx_transpose_axes", att, native_(new int[] {0, 2, 1, 3}), 4L), rows.length, heads * spec.valueDim()));
             for (int r : rows) order[o++] = r;

@@ -8,14 +8,21 @@ import java.util.Map;
 
 /**
  * A batch as the forward pass sees it, plus the rows of each sequence (in batch order, their
- * positions consecutive, as the context checked), which attention works through one by one.
+ * positions consecutive, as the context checked), which attention works through one by one, and
+ * the direction attention takes (the model's, so the same for every step of a context).
  */
 final class MlxStep implements Step {
     private final int[] tokens, positions, sequences, outputs;
+    private final boolean causal;
     /** Sequence id → its rows, in order of first appearance. */
     private final Map<Integer, int[]> groups = new LinkedHashMap<>();
 
     MlxStep(int[] tokens, int[] positions, int[] sequences, int[] outputs) {
+        this(tokens, positions, sequences, outputs, true);
+    }
+
+    MlxStep(int[] tokens, int[] positions, int[] sequences, int[] outputs, boolean causal) {
+        this.causal = causal;
         this.tokens = tokens;
         this.positions = positions;
         this.sequences = sequences;
@@ -51,6 +58,11 @@ final class MlxStep implements Step {
 
     Map<Integer, int[]> groups() {
         return groups;
+    }
+
+    /** False for models with bidirectional attention ({@code attention.causal = false}). */
+    boolean causal() {
+        return causal;
     }
 
     /** Whether the rows are one sequence in batch order (the usual case: no gathering needed). */

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -152,28 +153,43 @@ class ApiAcceptanceTest {
      */
     @Test
     void theJavaBackendEmbedsAsTheGgmlBackendDoes() throws Exception {
+        embedsAsTheGgmlBackendDoes("java", Map.of());
+    }
+
+    /** The same on the MLX backend; skipped, saying so, without a libmlxc (MlxSwapTest's convention). */
+    @Test
+    void theMlxBackendEmbedsAsTheGgmlBackendDoes() throws Exception {
+        String mlx = MlxSwapTest.mlxPath();
+        Assumptions.assumeTrue(mlx != null, "skipped: no libmlxc folder in -Dmica.it.mlx or MICA_MLX_PATH (MLX is built locally, never shipped)");
+        embedsAsTheGgmlBackendDoes("mlx", Map.of("mica.mlx.path", mlx));
+    }
+
+    private void embedsAsTheGgmlBackendDoes(String backend, Map<String, String> properties) throws Exception {
         Path model = work.resolve("tiny.gguf");
         SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, model);
         Map<String, Object> ollama = Map.of("model", "tiny", "input", List.of("first", "a second, longer input"));
         Map<String, Object> openai = Map.of("model", "tiny", "input", "first");
-        List<JsonNode> ggml = embedOn("ggml", model, ollama, openai), java = embedOn("java", model, ollama, openai);
+        List<JsonNode> ggml = embedOn("ggml", model, ollama, openai, Map.of()), other = embedOn(backend, model, ollama, openai, properties);
         List<JsonNode> vectors = List.of(ggml.get(0).path("embeddings").get(0), ggml.get(0).path("embeddings").get(1),
                 ggml.get(1).path("data").get(0).path("embedding"));
-        List<JsonNode> javaVectors = List.of(java.get(0).path("embeddings").get(0), java.get(0).path("embeddings").get(1),
-                java.get(1).path("data").get(0).path("embedding"));
+        List<JsonNode> otherVectors = List.of(other.get(0).path("embeddings").get(0), other.get(0).path("embeddings").get(1),
+                other.get(1).path("data").get(0).path("embedding"));
         for (int v = 0; v < vectors.size(); v++) {
-            JsonNode expected = vectors.get(v), actual = javaVectors.get(v);
-            assertEquals(SyntheticModels.LlamaConfig.tiny().nEmbd(), actual.size(), "vector " + v);
+            JsonNode expected = vectors.get(v), actual = otherVectors.get(v);
+            assertEquals(SyntheticModels.LlamaConfig.tiny().nEmbd(), actual.size(), backend + ": vector " + v);
             // unit vectors (the engine normalizes), so an absolute bound is a relative one
             for (int i = 0; i < expected.size(); i++) {
-                assertEquals(expected.get(i).asDouble(), actual.get(i).asDouble(), 1e-3, "vector " + v + ", element " + i);
+                assertEquals(expected.get(i).asDouble(), actual.get(i).asDouble(), 1e-3, backend + ": vector " + v + ", element " + i);
             }
         }
     }
 
     /** The responses of an Ollama-style and an OpenAI-style embedding request on a kernel that runs only {@code backend}. */
-    private List<JsonNode> embedOn(String backend, Path model, Object ollama, Object openai) throws Exception {
-        try (MicaRuntime kernel = Kernels.boot(work.resolve(backend), Map.of("mica.backends", backend, "mica.num_thread", "1"))) {
+    private List<JsonNode> embedOn(String backend, Path model, Object ollama, Object openai, Map<String, String> properties) throws Exception {
+        Map<String, String> config = new HashMap<>(properties);
+        config.put("mica.backends", backend);
+        config.put("mica.num_thread", "1");
+        try (MicaRuntime kernel = Kernels.boot(work.resolve(backend), config)) {
             URI url = Kernels.httpUrl(kernel);
             HttpClient http = HttpClient.newHttpClient();
             post(http, url, "/api/create", Map.of("model", "tiny", "from", model.toString(), "stream", false));

@@ -41,7 +41,8 @@ class MlxSwapTest {
             null, null, 1, null, null);
     @TempDir Path work;
 
-    private static String mlxPath() {
+    /** The libmlxc folder the MLX itests run with, or null (then they skip). */
+    static String mlxPath() {
         String p = System.getProperty("mica.it.mlx", System.getenv("MICA_MLX_PATH"));
         return p == null || p.isBlank() || !Files.isDirectory(Path.of(p)) ? null : p;
     }

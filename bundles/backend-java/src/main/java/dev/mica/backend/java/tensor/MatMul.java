@@ -42,13 +42,22 @@ public final class MatMul {
             // Many small tasks: a thread that the OS preempts holds up the others for one task only.
             int chunk = Math.max(16, (outRows + pool.threads() * 16 - 1) / (pool.threads() * 16));
             int tasks = (outRows + chunk - 1) / chunk;
+            boolean pairs = format.pairsRows(in);
             pool.forEach(tasks, task -> {
-                int r1 = Math.min(outRows, (task + 1) * chunk);
-                for (int r = task * chunk; r < r1; r++) {
-                    long at = w.rowOffset(rowBase + r);
+                // Where the format gains by it, rows paired half a task apart: each pair reads the
+                // input once, and its two rows lie in distinct pages, two sequential streams to the
+                // hardware prefetcher (adjacent rows, interleaved within a page, defeat it).
+                int r0 = task * chunk, r1 = Math.min(outRows, r0 + chunk), half = pairs ? (r1 - r0) / 2 : 0;
+                for (int r = r0; r < r0 + half; r++) {
+                    long a0 = w.rowOffset(rowBase + r), a1 = w.rowOffset(rowBase + r + half);
                     for (int t = 0; t < n; t++) {
-                        out[outOffset + t * outRows + r] = format.dot(data, at, x, xOffset + t * in, in);
+                        int o = outOffset + t * outRows + r;
+                        format.dot2(data, a0, a1, x, xOffset + t * in, in, out, o, o + half);
                     }
+                }
+                for (int r = r0 + 2 * half; r < r1; r++) {
+                    long at = w.rowOffset(rowBase + r);
+                    for (int t = 0; t < n; t++) out[outOffset + t * outRows + r] = format.dot(data, at, x, xOffset + t * in, in);
                 }
             });
             return;

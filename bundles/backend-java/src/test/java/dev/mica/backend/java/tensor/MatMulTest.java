@@ -38,4 +38,31 @@ class MatMulTest {
             }
         }
     }
+
+    /**
+     * Decoding (one to three inputs) gives each output the bits of its row's fused dot, whatever the
+     * thread count and however the rows fall into tasks and pairs: odd row counts, a last task of
+     * one row, row lengths whose input does and does not fit the L1 cache.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q4_0, 1, 2, 71, 256", "Q4_0, 2, 3, 33, 8192", "Q4_0, 1, 2, 19, 4096", "Q4_0, 1, 1, 1, 8192", "Q8_0, 1, 2, 35, 8192",
+            "Q8_0, 3, 3, 513, 256", "Q4_K, 1, 2, 37, 512", "F16, 2, 2, 17, 256"})
+    void decodingGivesEachRowsDotWhateverTheThreads(GgmlType type, int n, int threads, int out, int in) {
+        MemorySegment m = WeightFormatTest.randomRows(type, in, out + 1, out);
+        WeightFormat f = WeightFormat.of(type);
+        WeightTensor w = new WeightTensor("w", f, new long[] {out + 1, in}, m);
+        Random r = new Random(out);
+        float[] x = new float[n * in];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() * 2 - 1;
+        float[] y = new float[n * out];
+        try (Parallel pool = new Parallel(threads, "test")) {
+            MatMul.linear(pool, w, 1, out, x, 0, n, y, 0);
+        }
+        for (int t = 0; t < n; t++) {
+            for (int o = 0; o < out; o++) {
+                float want = f.dot(m, w.rowOffset(1 + o), x, t * in, in);
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(y[t * out + o]), type + " token " + t + " row " + o);
+            }
+        }
+    }
 }

@@ -28,8 +28,14 @@ class SumOrderTest {
         float[] y = new float[n];
         for (int i = 0; i < n; i++) y[i] = r.nextFloat();
         float coldPlain = Vec.dot(x, 0, y, 0, n);
+        float[] two = new float[2];
         for (int i = 0; i < 40_000; i++) {
             assertEquals(Float.floatToRawIntBits(cold), Float.floatToRawIntBits(f.dot(m, 0, x, 0, n)), type + " call " + i);
+            if (i % 4 == 0) {
+                f.dot2(m, 0, 0, x, 0, n, two, 0, 1);
+                assertEquals(Float.floatToRawIntBits(cold), Float.floatToRawIntBits(two[0]), type + " dot2 call " + i);
+                assertEquals(Float.floatToRawIntBits(cold), Float.floatToRawIntBits(two[1]), type + " dot2 call " + i);
+            }
             assertEquals(Float.floatToRawIntBits(coldPlain), Float.floatToRawIntBits(Vec.dot(x, 0, y, 0, n)), "plain call " + i);
         }
     }

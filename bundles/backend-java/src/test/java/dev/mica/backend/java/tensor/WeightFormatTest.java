@@ -74,6 +74,61 @@ class WeightFormatTest {
         }
     }
 
+    /**
+     * Two rows at once give each row's {@link WeightFormat#dot} bit for bit (so a matmul's result
+     * does not depend on how its rows were paired, nor on the thread count), for row lengths of
+     * odd and even block counts.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "MXFP4", "NVFP4"})
+    void twoRowsAtOnceAreEachRowsDot(GgmlType type) {
+        WeightFormat f = WeightFormat.of(type);
+        for (int n : new int[] {type.blockSize(), 3 * 256, 17 * 64, 4096}) {
+            if (n % type.blockSize() != 0) continue;
+            int rows = 5;
+            MemorySegment m = randomRows(type, n, rows, n + type.ordinal());
+            Random r = new Random(n);
+            float[] x = new float[n + 3];
+            for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() * 2 - 1;
+            float[] ref = new float[n];
+            for (int[] pair : new int[][] {{0, 1}, {4, 2}, {3, 3}}) {
+                long a0 = pair[0] * type.rowSize(n), a1 = pair[1] * type.rowSize(n);
+                float[] out = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+                f.dot2(m, a0, a1, x, 3, n, out, 3, 1);
+                assertEquals(Float.floatToRawIntBits(f.dot(m, a0, x, 3, n)), Float.floatToRawIntBits(out[3]), type + " n " + n + " first row");
+                assertEquals(Float.floatToRawIntBits(f.dot(m, a1, x, 3, n)), Float.floatToRawIntBits(out[1]), type + " n " + n + " second row");
+                assertEquals(Float.NaN, out[0]);
+                assertEquals(Float.NaN, out[2]);
+                f.reference(m, a1, ref, 0, n);
+                double expected = 0, scale = 0;
+                for (int i = 0; i < n; i++) {
+                    expected += (double) ref[i] * x[i + 3];
+                    scale += Math.abs((double) ref[i] * x[i + 3]);
+                }
+                assertEquals(expected, out[1], 1e-5 * scale + 1e-6, type + " n " + n + ": against the reference");
+            }
+        }
+    }
+
+    /** Q4_0's nibble table holds every nibble's q − 8: all 256 byte values decode as the reference does. */
+    @Test
+    void everyQ4ByteDecodesInTheFusedDot() {
+        WeightFormat f = WeightFormat.of(GgmlType.Q4_0);
+        int n = 512;
+        MemorySegment m = Arena.ofAuto().allocate(GgmlType.Q4_0.rowSize(n), 64);
+        for (int b = 0; b < n / 32; b++) {
+            m.set(Vec.SHORT_LE, 18L * b, GgmlQuants.fp32ToFp16(1f));
+            for (int j = 0; j < 16; j++) m.set(ValueLayout.JAVA_BYTE, 18L * b + 2 + j, (byte) (16 * b + j));
+        }
+        float[] ref = new float[n];
+        f.reference(m, 0, ref, 0, n);
+        for (int i = 0; i < n; i++) {
+            float[] x = new float[n];
+            x[i] = 1f;
+            assertEquals(ref[i], f.dot(m, 0, x, 0, n), "element " + i);
+        }
+    }
+
     @Test
     void scalesDecodeAsGgmlDoes() {
         assertEquals(0.5f, BlockFormats.MXFP4.e8m0Half(127));      // 2^0, halved

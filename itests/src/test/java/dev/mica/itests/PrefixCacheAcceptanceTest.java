@@ -48,6 +48,20 @@ class PrefixCacheAcceptanceTest {
         assertEquals(plain.answers(), cached.answers());
     }
 
+    /**
+     * The same with a KV stream per sequence ({@code mica.kv_unified=false}): a prefix moves by a
+     * whole-stream copy cut to length, and the one parking stream the budget pays for.
+     */
+    @Test
+    void anAttentionModelReusesPrefixesWithAKvStreamPerSequence() throws Exception {
+        Path model = work.resolve("tiny.gguf");
+        SyntheticModels.writeLlama(SyntheticModels.LlamaConfig.tiny(), GgmlType.F32, model);
+        Turns split = conversations(model, true, Map.of("mica.kv_unified", "false"));
+        assertTrue(split.reused(1) >= split.prompt(0) / 2, "b reuses the system prompt a computed: " + split);
+        assertTrue(split.reused(2) >= split.prompt(0), "a's second turn reuses its whole first prompt: " + split);
+        assertEquals(conversations(model, false).answers(), split.answers());
+    }
+
     /** The trained stories260K (when the shared models are here): a real story, the same with and without the cache. */
     @Test
     void aTrainedModelTellsTheSameStories() throws Exception {
@@ -83,8 +97,14 @@ class PrefixCacheAcceptanceTest {
 
     /** a's first turn, b's first turn, a's second turn; one decoding sequence, so b has to take a's. */
     private Turns conversations(Path model, boolean cache) throws Exception {
+        return conversations(model, cache, Map.of());
+    }
+
+    private Turns conversations(Path model, boolean cache, Map<String, String> settings) throws Exception {
         Path dir = Files.createTempDirectory(work, cache ? "cached" : "plain");
-        try (MicaRuntime kernel = Kernels.boot(dir, Map.of("mica.backends", "ggml", "mica.num_thread", "1", "mica.num_parallel", "1"))) {
+        Map<String, String> properties = new java.util.HashMap<>(settings);
+        properties.putAll(Map.of("mica.backends", "ggml", "mica.num_thread", "1", "mica.num_parallel", "1"));
+        try (MicaRuntime kernel = Kernels.boot(dir, properties)) {
             URI url = Kernels.httpUrl(kernel);
             HttpClient http = HttpClient.newHttpClient();
             post(http, url, "/api/create", Map.of("model", "m", "from", model.toAbsolutePath().toString(), "stream", false));

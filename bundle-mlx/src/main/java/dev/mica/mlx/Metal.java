@@ -44,8 +44,12 @@ final class Metal {
     }
 
     static String describe(Map<String, String> info) {
+        return describe(info, System.getProperty("os.name"), System.getProperty("os.version"));
+    }
+
+    static String describe(Map<String, String> info, String osName, String osVersion) {
         String arch = info.get("architecture");
-        boolean nax = naxPossible(arch, System.getProperty("os.name"), System.getProperty("os.version"));
+        boolean nax = naxPossible(arch, osName, osVersion);
         return "Metal GPU " + info.getOrDefault("device_name", "?") + " (" + (arch == null ? "architecture unknown" : arch)
                 + (nax ? ", neural accelerators (NAX) possible" : ", no NAX") + ")";
     }

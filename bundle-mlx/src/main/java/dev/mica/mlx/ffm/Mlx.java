@@ -63,7 +63,7 @@ public final class Mlx {
         invoke("mlx_set_error_handler", handlerStub(), MemorySegment.NULL, MemorySegment.NULL);
 
         opDef("mlx_add", H, H); opDef("mlx_subtract", H, H); opDef("mlx_multiply", H, H); opDef("mlx_divide", H, H);
-        opDef("mlx_logaddexp", H, H); opDef("mlx_matmul", H, H);
+        opDef("mlx_logaddexp", H, H); opDef("mlx_matmul", H, H); opDef("mlx_floor_divide", H, H);
         for (String u : List.of("mlx_sigmoid", "mlx_exp", "mlx_tanh", "mlx_negative", "mlx_square")) opDef(u, H);
         opDef("mlx_reshape", H, ADDRESS, JAVA_LONG);
         opDef("mlx_transpose_axes", H, ADDRESS, JAVA_LONG);
@@ -140,7 +140,20 @@ public final class Mlx {
         call("mlx_fast_metal_kernel_config_set_grid", FunctionDescriptor.of(JAVA_INT, H, JAVA_INT, JAVA_INT, JAVA_INT));
         call("mlx_fast_metal_kernel_config_set_thread_group", FunctionDescriptor.of(JAVA_INT, H, JAVA_INT, JAVA_INT, JAVA_INT));
         call("mlx_fast_metal_kernel_config_add_template_arg_dtype", FunctionDescriptor.of(JAVA_INT, H, ADDRESS, JAVA_INT));
+        call("mlx_fast_metal_kernel_config_add_template_arg_int", FunctionDescriptor.of(JAVA_INT, H, ADDRESS, JAVA_INT));
         call("mlx_fast_metal_kernel_apply", FunctionDescriptor.of(JAVA_INT, ADDRESS, H, H, H, H));
+        // the CUDA counterpart (mlx-c 0.6.0 has it; only an MLX built with CUDA runs it)
+        call("mlx_cuda_is_available", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        call("mlx_fast_cuda_kernel_new", FunctionDescriptor.of(H, ADDRESS, H, H, ADDRESS, ADDRESS, JAVA_BOOLEAN, JAVA_INT));
+        call("mlx_fast_cuda_kernel_free", FunctionDescriptor.ofVoid(H));
+        call("mlx_fast_cuda_kernel_config_new", FunctionDescriptor.of(H));
+        call("mlx_fast_cuda_kernel_config_free", FunctionDescriptor.ofVoid(H));
+        call("mlx_fast_cuda_kernel_config_add_output_arg", FunctionDescriptor.of(JAVA_INT, H, ADDRESS, JAVA_LONG, JAVA_INT));
+        call("mlx_fast_cuda_kernel_config_set_grid", FunctionDescriptor.of(JAVA_INT, H, JAVA_INT, JAVA_INT, JAVA_INT));
+        call("mlx_fast_cuda_kernel_config_set_thread_group", FunctionDescriptor.of(JAVA_INT, H, JAVA_INT, JAVA_INT, JAVA_INT));
+        call("mlx_fast_cuda_kernel_config_add_template_arg_dtype", FunctionDescriptor.of(JAVA_INT, H, ADDRESS, JAVA_INT));
+        call("mlx_fast_cuda_kernel_config_add_template_arg_int", FunctionDescriptor.of(JAVA_INT, H, ADDRESS, JAVA_INT));
+        call("mlx_fast_cuda_kernel_apply", FunctionDescriptor.of(JAVA_INT, ADDRESS, H, H, H, H));
     }
 
     // ---------------------------------------------------------------- error handler
@@ -284,6 +297,16 @@ public final class Mlx {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(JAVA_BOOLEAN);
             check("mlx_metal_is_available", b);
+            return b.get(JAVA_BOOLEAN, 0);
+        }
+    }
+
+    /** Whether this MLX was built with CUDA and sees a CUDA device (false where libmlxc lacks the call). */
+    public boolean cudaAvailable() {
+        if (!calls.containsKey("mlx_cuda_is_available")) return false;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment b = a.allocate(JAVA_BOOLEAN);
+            check("mlx_cuda_is_available", b);
             return b.get(JAVA_BOOLEAN, 0);
         }
     }

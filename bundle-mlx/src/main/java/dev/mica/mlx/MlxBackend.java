@@ -80,7 +80,7 @@ public final class MlxBackend implements Backend {
                 rt.call(() -> rt.mlx().setMemoryLimit(limit));
             }
             runtime = rt;
-            status = BackendStatus.available("MLX on " + rt.device() + "; architectures " + architectureNames());
+            status = BackendStatus.available(rt.route() + "; architectures " + architectureNames());
             LOG.log(Level.INFO, "mlx backend ready: {0}", status.detail());
         } catch (MlxLibrary.Unavailable e) {
             status = BackendStatus.unavailable(e.getMessage());

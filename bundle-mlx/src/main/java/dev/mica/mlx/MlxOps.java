@@ -160,11 +160,24 @@ final class MlxOps implements TensorOps {
         return wrap(op("mlx_matmul", a(x), op("mlx_swapaxes", m.array(), -1, -2)));
     }
 
-    /** As mlx-lm's SwitchGLU: x gets two unit axes so the expert index picks one matrix per (token, slot). */
+    /**
+     * As mlx-lm's SwitchGLU: x gets two unit axes so the expert index picks one matrix per (token, slot).
+     * NVFP4 experts on a GPU route with enough rows (prefill) go to the fused kernel instead
+     * ({@link ExpertKernel}), rows sorted by expert; decode and every other case keep MLX's gather_qmm.
+     */
     @Override
     public Tensor gatherMatmul(Tensor x, Tensor w, Tensor experts) {
         checkAbort();
         MlxTensor m = t(w);
+        ExpertKernel kernel = rt.expertKernel();
+        if (kernel != null && rt.gpu() && m.quantized() && m.dims().length == 3) {
+            long[] es = t(experts).dims();
+            int rows = es.length == 2 ? Math.toIntExact(es[0] * es[1]) : -1;
+            if (ExpertKernel.eligible(m.quant(), m.dims()[2], m.dims()[1], rows)) {
+                MlxTensor.Quant q = m.quant();
+                return gatherMatmulSorted(x, w, experts, (xs, idx) -> kernel.apply(xs, m.array(), q.scales(), idx));
+            }
+        }
         MemorySegment in = a(x);
         long[] xs = t(x).dims();
         in = xs.length == 2 ? reshapeArray(in, (int) xs[0], 1, 1, (int) xs[1]) : reshapeArray(in, (int) xs[0], (int) xs[1], 1, (int) xs[2]);
@@ -178,6 +191,33 @@ final class MlxOps implements TensorOps {
             out = op("mlx_gather_mm", in, op("mlx_swapaxes", m.array(), -1, -2), MemorySegment.NULL, idx, false);
         }
         return wrap(op("mlx_squeeze_axis", out, -2));
+    }
+
+    /**
+     * The gathered matmul with its (token, slot) rows sorted by expert, as mlx-lm's SwitchGLU does for
+     * prefill: {@code matmul(rows [T·k, in] grouped by expert, their experts [T·k] ascending)} gives
+     * {@code [T·k, out]}, put back in (token, slot) order as {@code [T, k, out]}. x is {@code [T, in]}
+     * (each token's row serves all its slots) or {@code [T, k, in]}. The kernel is the only caller on
+     * a device; tests pass MLX's sorted gather_qmm to check the reordering on the CPU.
+     */
+    Tensor gatherMatmulSorted(Tensor x, Tensor w, Tensor experts, java.util.function.BinaryOperator<MemorySegment> matmul) {
+        checkAbort();
+        long[] xs = t(x).dims(), es = t(experts).dims();
+        int tokens = Math.toIntExact(es[0]), k = Math.toIntExact(es[1]), rows = tokens * k, width = Math.toIntExact(xs[xs.length - 1]);
+        int out = Math.toIntExact(t(w).dims()[1]);
+        if (xs.length == 2 ? xs[0] != tokens : xs.length != 3 || xs[0] != tokens || xs[1] != k) {
+            throw new IllegalArgumentException("gatherMatmul: " + x + " for experts " + experts);
+        }
+        MemorySegment in = a(x);
+        MemorySegment flat = reshapeArray(a(experts), rows);
+        MemorySegment order = op("mlx_argsort_axis", flat, 0);
+        MemorySegment sorted = op("mlx_take_axis", flat, order, 0);
+        MemorySegment source = xs.length == 2
+                ? op("mlx_take_axis", in, op("mlx_floor_divide", order, indices(new int[] {k})), 0)
+                : op("mlx_take_axis", reshapeArray(in, rows, width), order, 0);
+        MemorySegment y = keep(matmul.apply(source, sorted));
+        MemorySegment back = op("mlx_take_axis", y, op("mlx_argsort_axis", order, 0), 0);
+        return wrap(reshapeArray(back, tokens, k, out));
     }
 
     // ---------------------------------------------------------------- normalization, position

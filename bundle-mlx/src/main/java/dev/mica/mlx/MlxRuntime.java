@@ -19,9 +19,18 @@ final class MlxRuntime implements AutoCloseable {
     private volatile Thread thread;
     private final Mlx mlx;
     private final boolean gpu;
+    private final ExpertKernel.Gpu gpuKind;
     private final String device;
+    private final String route;
     private final Map<String, String> gpuInfo;
     private final MetalKernels metalKernels;
+    private final ExpertKernel expertKernel;
+
+    /** Custom kernels are on unless {@code mica.mlx.kernels=false} (or the older {@code mica.mlx.metal.kernels=false}). */
+    static boolean customKernelsEnabled() {
+        return !"false".equalsIgnoreCase(System.getProperty("mica.mlx.kernels", "").strip())
+                && !"false".equalsIgnoreCase(System.getProperty("mica.mlx.metal.kernels", "").strip());
+    }
 
     private MlxRuntime(String folder) throws MlxLibrary.Unavailable {
         var lookup = MlxLibrary.load(folder);
@@ -33,22 +42,43 @@ final class MlxRuntime implements AutoCloseable {
         });
         try {
             mlx = call(() -> new Mlx(lookup));
-            gpu = call(mlx::metalAvailable);
+            boolean metal = call(mlx::metalAvailable);
+            boolean cuda = !metal && call(mlx::cudaAvailable);
+            gpuKind = metal ? ExpertKernel.Gpu.METAL : cuda ? ExpertKernel.Gpu.CUDA : ExpertKernel.Gpu.NONE;
+            gpu = gpuKind != ExpertKernel.Gpu.NONE;
             call(() -> {
                 mlx.useGpu(gpu);
                 return null;
             });
             gpuInfo = gpu ? call(() -> mlx.deviceInfo(true, List.of("architecture", "device_name", "memory_size",
-                    "max_recommended_working_set_size"))) : Map.of();
-            // Off unless MLX runs on Metal; mica.mlx.metal.kernels=false keeps MLX's own kernels there too.
-            boolean custom = gpu && !"false".equals(System.getProperty("mica.mlx.metal.kernels"));
-            metalKernels = custom ? call(() -> new MetalKernels(mlx)) : null;
+                    "max_recommended_working_set_size", "compute_capability_major", "compute_capability_minor"))) : Map.of();
+            // Off unless MLX runs on a GPU (MLX refuses custom kernels on the CPU stream); the switch turns them off there too.
+            boolean custom = gpu && customKernelsEnabled();
+            metalKernels = custom && metal ? call(() -> new MetalKernels(mlx)) : null;
+            List<ExpertKernel.Variant> variants = custom
+                    ? ExpertKernel.candidates(gpuKind, gpuInfo, System.getProperty("os.name"), System.getProperty("os.version"))
+                    : List.of();
+            expertKernel = variants.isEmpty() ? null : call(() -> ExpertKernel.start(mlx, variants));
             String version = call(mlx::version);
-            device = gpu ? Metal.describe(gpuInfo) + ", MLX " + version : "CPU, MLX " + version;
+            String where = switch (gpuKind) {
+                case METAL -> Metal.describe(gpuInfo);
+                case CUDA -> "CUDA GPU " + gpuInfo.getOrDefault("device_name", "?") + " (" + gpuInfo.getOrDefault("architecture", "architecture unknown") + ")";
+                case NONE -> "CPU";
+            };
+            device = where + ", MLX " + version;
+            route = route(where, expertKernel == null ? null : expertKernel.variant()) + ", MLX " + version;
         } catch (RuntimeException e) {
             executor.shutdownNow();
             throw new MlxLibrary.Unavailable("cannot start MLX from " + folder + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * "MLX on CPU", "MLX on Metal GPU Apple M5 (applegpu_g17s, neural accelerators (NAX) possible)
+     * + fused nvfp4 expert kernel (tensor ops)", ...: what the status, the log and /api/ps say.
+     */
+    static String route(String where, ExpertKernel.Variant expertKernel) {
+        return "MLX on " + where + (expertKernel == null ? "" : " + fused nvfp4 expert kernel (" + expertKernel.label + ")");
     }
 
     static MlxRuntime start(String folder) throws MlxLibrary.Unavailable {
@@ -67,8 +97,19 @@ final class MlxRuntime implements AutoCloseable {
         return gpuInfo;
     }
 
+    /** The device and MLX's version ("CPU, MLX 0.31.2"), as the device list names it. */
     String device() {
         return device;
+    }
+
+    /** Where MLX computes and with which of our kernels, and MLX's version. */
+    String route() {
+        return route;
+    }
+
+    /** The fused NVFP4 expert kernel, or null: always null unless MLX runs on a GPU (Metal or CUDA). */
+    ExpertKernel expertKernel() {
+        return expertKernel;
     }
 
     /** The custom Metal kernels, or null when MLX does not run on Metal. */
@@ -113,6 +154,13 @@ final class MlxRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        if (expertKernel != null) {
+            try {
+                run(expertKernel::close);
+            } catch (RuntimeException e) {
+                // the executor may already be gone
+            }
+        }
         executor.shutdown();
     }
 }

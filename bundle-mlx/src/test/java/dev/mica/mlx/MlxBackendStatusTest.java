@@ -37,13 +37,14 @@ class MlxBackendStatusTest {
         assertFalse(Metal.naxPossible("applegpu_g17s", "Linux", "6.1"));
     }
 
-    /** The route the status (and the device list) reports: the CPU here; "Metal GPU ..., NAX possible/no NAX" on a Mac. */
+    /** The route the status (and so /api/ps) reports: the CPU here, no custom kernel; "Metal GPU ..., NAX possible/no NAX" on a Mac, "CUDA GPU ..." with CUDA. */
     @Test
     void theStatusSaysWhereMlxRuns() {
         MlxBackend backend = new MlxBackend(MlxTesting.folder(), List.of());
         assertTrue(backend.status().available(), backend.status().detail());
         String detail = backend.status().detail();
         boolean gpu = backend.devices().getFirst().kind().equals("gpu");
-        assertTrue(gpu ? detail.startsWith("MLX on Metal GPU") && detail.contains("NAX") : detail.startsWith("MLX on CPU, MLX "), detail);
+        assertTrue(gpu ? detail.startsWith("MLX on Metal GPU") && detail.contains("NAX") || detail.startsWith("MLX on CUDA GPU")
+                : detail.startsWith("MLX on CPU, MLX ") && !detail.contains("fused"), detail);
     }
 }

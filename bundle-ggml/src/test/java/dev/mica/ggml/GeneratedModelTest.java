@@ -434,6 +434,33 @@ class GeneratedModelTest {
         }
     }
 
+    /** A token the engine writes itself once the answer began (a thinking budget's end) moves the grammar too. */
+    @Test
+    void aForcedTokenAfterTheFirstSampleAdvancesTheGrammar() throws Exception {
+        int b = pieceToken("b");
+        try (InferenceContext context = context(256, 1, 64, false);
+             Sampler sampler = context.sampler(SamplingParams.GREEDY, new Constraint.Grammar("root ::= \"a\" \"b\" \"c\"+", "root"))) {
+            int row = Decoding.prefill(context, 0, prompt("the dog"), 0);
+            assertEquals("a", piece(sampler.sample(row)));
+            sampler.accept(b);
+            Batch batch = new Batch(1);
+            batch.add(b, prompt("the dog").length, 0, true);
+            assertEquals(DecodeResult.OK, context.decode(batch));
+            assertEquals("c", piece(sampler.sample(0)), "the grammar took the forced \"b\"; without it only \"b\" could follow \"a\"");
+        }
+    }
+
+    private String piece(int token) {
+        return new String(tokenizer.piece(token), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private int pieceToken(String text) {
+        for (int t = 0; t < tokenizer.vocabSize(); t++) {
+            if (!tokenizer.isControl(t) && text.equals(new String(tokenizer.piece(t), java.nio.charset.StandardCharsets.UTF_8))) return t;
+        }
+        throw new AssertionError("no token is exactly '" + text + "'");
+    }
+
     @Test
     void anEmbeddingsContextPoolsEachSequence() throws Exception {
         try (InferenceContext context = model.newContext(new ContextOptions(128, 2, 64, 0, true, false))) {

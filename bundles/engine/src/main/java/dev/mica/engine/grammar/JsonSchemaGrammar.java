@@ -41,7 +41,9 @@ public final class JsonSchemaGrammar {
     /**
      * One character of a JSON string. llama.cpp's rule, plus two exclusions: its grammar decodes
      * UTF-8 leniently, so a model with byte tokens could write surrogates or "code points" past
-     * U+10FFFF (lead bytes F5 to FF), which no UTF-8 decoder accepts; here they are refused.
+     * U+10FFFF (lead bytes F5 to F7), which no UTF-8 decoder accepts; here they are refused. (Lead
+     * bytes F8 to FF decode past U+1FFFFF, outside this range: the samplers refuse tokens holding
+     * them before any grammar sees them.)
      * Overlong encodings remain possible (they decode to ordinary values) and arrive as U+FFFD.
      */
     static final String CHAR = "[^\"\\\\\\x7F\\x00-\\x1F\\uD800-\\uDFFF\\U00110000-\\U001FFFFF] | [\\\\] ([\"\\\\bfnrt] | \"u\" [0-9a-fA-F]{4})";

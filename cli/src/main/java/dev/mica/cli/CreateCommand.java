@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.concurrent.Callable;
@@ -62,9 +63,8 @@ final class CreateCommand implements Callable<Integer> {
             Path weights = localWeights(body);
             if (weights != null && (upload || !onThisMachine(client))) {
                 ObjectNode files = Client.JSON.createObjectNode();
-                for (Path w : Files.isDirectory(weights) ? folderFiles(weights) : List.of(weights)) {
-                    files.put(w.getFileName().toString(), uploadBlob(client, w, display));
-                }
+                Map<String, Path> upload = Files.isDirectory(weights) ? folderFiles(weights) : Map.of(weights.getFileName().toString(), weights);
+                for (Map.Entry<String, Path> w : upload.entrySet()) files.put(w.getKey(), uploadBlob(client, w.getValue(), display));
                 body.remove("from");
                 body.set("files", files);
             }
@@ -84,18 +84,33 @@ final class CreateCommand implements Callable<Integer> {
         return p;
     }
 
-    /** The files of a model folder the server takes (as its store does); READMEs, images and the like stay here. */
-    private static List<Path> folderFiles(Path dir) throws IOException {
+    /**
+     * The files of a model folder the server takes (as its store does: JSON files one folder down
+     * too, such as a sentence-transformers model's {@code 1_Pooling/config.json}), by the name they
+     * have in the folder; READMEs, images and the like stay here.
+     */
+    private static Map<String, Path> folderFiles(Path dir) throws IOException {
+        Map<String, Path> out = new java.util.TreeMap<>();
         try (Stream<Path> files = Files.list(dir)) {
-            List<Path> out = files.filter(p -> MODEL_FILE.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)).sorted().toList();
-            if (out.stream().noneMatch(p -> p.getFileName().toString().equals("config.json"))) {
-                throw new CliException(dir + " is not a model folder: it has no config.json");
+            for (Path p : files.toList()) {
+                String name = p.getFileName().toString();
+                if (Files.isRegularFile(p) && MODEL_FILE.matcher(name).matches()) out.put(name, p);
+                if (!Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                try (Stream<Path> inner = Files.list(p)) {
+                    for (Path q : inner.toList()) {
+                        String sub = name + "/" + q.getFileName();
+                        if (Files.isRegularFile(q) && MODEL_FILE.matcher(sub).matches()) out.put(sub, q);
+                    }
+                }
             }
-            return out;
         }
+        if (!out.containsKey("config.json")) throw new CliException(dir + " is not a model folder: it has no config.json");
+        return out;
     }
 
-    private static final Pattern MODEL_FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(safetensors|json)|chat_template\\.jinja|tokenizer\\.model");
+    private static final Pattern MODEL_FILE = Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(safetensors|json)|chat_template\\.jinja|tokenizer\\.model"
+                    + "|[A-Za-z0-9][A-Za-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.json");
 
     private static boolean onThisMachine(Client client) {
         try {

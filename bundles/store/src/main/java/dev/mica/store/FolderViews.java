@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * named by the sha256 of its (name, digest) list, so models with the same files share it.
  */
 final class FolderViews {
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
+    /** A file name, or one folder and a file name (a sentence-transformers module's config). */
+    private static final Pattern SAFE_NAME = Pattern.compile("([A-Za-z0-9][A-Za-z0-9._-]{0,63}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
     private static final Pattern VIEW = Pattern.compile("[0-9a-f]{64}");
 
     private final Path root;
@@ -68,6 +69,7 @@ final class FolderViews {
                 if (!seen.add(name)) throw new IOException("two layers are named " + name);
                 Path blob = blobs.path(l.digest()).toAbsolutePath();
                 if (!Files.isRegularFile(blob)) throw new IOException("the blob " + blob.getFileName() + " of " + name + " is missing");
+                if (name.indexOf('/') > 0) Files.createDirectories(tmp.resolve(name).getParent());
                 try {
                     Files.createSymbolicLink(tmp.resolve(name), blob);
                 } catch (UnsupportedOperationException | IOException e) {

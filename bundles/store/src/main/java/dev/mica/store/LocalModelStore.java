@@ -316,6 +316,7 @@ public final class LocalModelStore implements ModelStore {
             for (Manifest.Layer l : weights) {
                 Path blob = own.blobs().path(l.digest()).toAbsolutePath();
                 String n = FolderViews.fileName(l);
+                if (n.indexOf('/') > 0) Files.createDirectories(in.resolve(n).getParent());
                 Files.createSymbolicLink(in.resolve(n), blob);
                 files.put(n, blob);
             }

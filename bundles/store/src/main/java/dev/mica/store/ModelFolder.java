@@ -25,8 +25,14 @@ import java.util.regex.Pattern;
  */
 final class ModelFolder {
     static final String CONFIG = "config.json";
-    /** The files a model folder is taken with; anything else there (README.md, .git, images) is left. */
-    private static final Pattern FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(safetensors|json)|chat_template\\.jinja|tokenizer\\.model");
+    /**
+     * The files a model folder is taken with; anything else there (README.md, .git, images) is left.
+     * JSON files one folder down come too: sentence-transformers keeps an embedding model's pooling
+     * in {@code 1_Pooling/config.json}, named by {@code modules.json}.
+     */
+    private static final Pattern FILE = Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(safetensors|json)|chat_template\\.jinja|tokenizer\\.model"
+                    + "|[A-Za-z0-9][A-Za-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.json");
     /** config.json and the tokenizer files are megabytes at most; a large one is not one of them. */
     private static final long MAX_SIDE_FILE = 64L << 20;
     /** Far above a real safetensors header (a few MB for thousands of tensors). */
@@ -59,6 +65,14 @@ final class ModelFolder {
                 String name = p.getFileName().toString();
                 // the real file: a hard link to a link would be the link, and Hugging Face's are relative
                 if (takes(name) && Files.isRegularFile(p)) files.put(name, p.toRealPath());
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (DirectoryStream<Path> sub = Files.newDirectoryStream(p)) {
+                        for (Path q : sub) {
+                            String inner = name + "/" + q.getFileName();
+                            if (takes(inner) && Files.isRegularFile(q)) files.put(inner, q.toRealPath());
+                        }
+                    }
+                }
             }
         }
         return files;
@@ -86,7 +100,8 @@ final class ModelFolder {
         } catch (IOException e) {
             throw new Invalid(name + " is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
-        if (node == null || !node.isObject()) throw new Invalid(name + " is not a JSON object");
+        // config.json is an object by definition; other files need only parse (sentence-transformers' modules.json is an array)
+        if (node == null || name.equals(CONFIG) && !node.isObject()) throw new Invalid(name + " is not a JSON object");
     }
 
     /**

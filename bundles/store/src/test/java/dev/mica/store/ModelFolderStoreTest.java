@@ -51,6 +51,10 @@ class ModelFolderStoreTest {
         Files.writeString(f.resolve("tokenizer.json"), "{\"model\":{\"type\":\"BPE\"}}");
         Files.writeString(f.resolve("chat_template.jinja"), "{{ messages }}");
         Files.writeString(f.resolve("README.md"), "not taken");
+        // a sentence-transformers embedding model's pooling, one folder down
+        Files.writeString(f.resolve("modules.json"), "[{\"idx\":1,\"name\":\"1\",\"path\":\"1_Pooling\",\"type\":\"sentence_transformers.models.Pooling\"}]");
+        Files.writeString(Files.createDirectories(f.resolve("1_Pooling")).resolve("config.json"), "{\"pooling_mode_lasttoken\":true}");
+        Files.writeString(f.resolve("1_Pooling/notes.txt"), "not taken");
         // Hugging Face's cache: the folder's files are links to blobs elsewhere
         Path elsewhere = Files.writeString(dir.resolve("tc-" + name), "{\"eos_token\":\"</s>\"}");
         Files.createSymbolicLink(f.resolve("tokenizer_config.json"), Path.of("..", elsewhere.getFileName().toString()));
@@ -85,8 +89,13 @@ class ModelFolderStoreTest {
             s.forEach(p -> names.add(p.getFileName().toString()));
         }
         assertEquals(Set.of("config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "tokenizer.json",
-                "tokenizer_config.json", "chat_template.jinja"), names, "README.md is not a model file");
+                "tokenizer_config.json", "chat_template.jinja", "modules.json", "1_Pooling"), names, "README.md is not a model file");
+        names.remove("1_Pooling");
+        names.add("1_Pooling/config.json");
         for (String n : names) assertArrayEquals(Files.readAllBytes(src.resolve(n)), Files.readAllBytes(d.model().resolve(n)), n);
+        try (Stream<Path> s = Files.list(d.model().resolve("1_Pooling"))) {
+            assertEquals(List.of("config.json"), s.map(p -> p.getFileName().toString()).toList(), "only JSON files one folder down");
+        }
         assertTrue(status.contains("copying file model-00001-of-00002.safetensors"), status.toString());
 
         // Ollama's layout: a named layer per file, weights as tensor layers, JSON files as json layers
@@ -99,8 +108,10 @@ class ModelFolderStoreTest {
         assertTrue(Files.readString(dir.resolve("models/blobs/" + m.config().digest().replace(':', '-'))).contains("\"model_format\":\"safetensors\""));
         long size = Files.size(src.resolve("model-00001-of-00002.safetensors")) + Files.size(src.resolve("model-00002-of-00002.safetensors"))
                 + Files.size(src.resolve("config.json")) + Files.size(src.resolve("tokenizer.json")) + Files.size(src.resolve("tokenizer_config.json"))
-                + Files.size(src.resolve("chat_template.jinja"));
+                + Files.size(src.resolve("chat_template.jinja")) + Files.size(src.resolve("modules.json"))
+                + Files.size(src.resolve("1_Pooling/config.json"));
         assertEquals(size, d.size());
+        assertEquals("application/vnd.ollama.image.json", types.get("1_Pooling/config.json"));
 
         assertEquals(List.of("tiny:latest"), store.list().stream().map(ModelDescriptor::name).toList());
         store.copy("tiny", "other:v1");
@@ -119,15 +130,26 @@ class ModelFolderStoreTest {
     }
 
     @Test
+    void onlyNamesInsideTheFolderAreTaken() {
+        assertTrue(ModelFolder.takes("1_Pooling/config.json"));
+        assertFalse(ModelFolder.takes("../config.json"));
+        assertFalse(ModelFolder.takes("a/../config.json"));
+        assertFalse(ModelFolder.takes("a/b/config.json"));
+        assertFalse(ModelFolder.takes("/etc/config.json"));
+        assertFalse(ModelFolder.takes("1_Pooling/model.safetensors"), "weights only at the top");
+        assertFalse(ModelFolder.takes(".hidden/config.json"));
+    }
+
+    @Test
     void uploadedFilesMakeTheSameModel() throws Exception {
         LocalModelStore store = new LocalModelStore(dir.resolve("models"));
         Path src = folder("up");
         Map<String, String> files = new LinkedHashMap<>();
-        try (Stream<Path> s = Files.list(src)) {
-            for (Path p : s.filter(p -> !p.getFileName().toString().equals("README.md")).toList()) {
+        try (Stream<Path> s = Files.walk(src)) {
+            for (Path p : s.filter(p -> Files.isRegularFile(p) && ModelFolder.takes(src.relativize(p).toString())).toList()) {
                 String digest = "sha256:" + Blobs.hash(p);
                 store.putBlob(digest, new ByteArrayInputStream(Files.readAllBytes(p)));
-                files.put(p.getFileName().toString(), digest);
+                files.put(src.relativize(p).toString(), digest);
             }
         }
         ModelDescriptor d = store.create(new CreateRequest("up", null, files, null, "sys", null, null, null), ModelStore.StatusListener.NONE);
@@ -224,8 +246,9 @@ class ModelFolderStoreTest {
         try (Stream<Path> s = Files.list(d.model())) {
             s.forEach(p -> names.add(p.getFileName().toString()));
         }
-        assertEquals(Set.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja"), names,
-                "the quantizer's weights replace all the input's");
+        assertEquals(Set.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "modules.json",
+                "1_Pooling"), names, "the quantizer's weights replace all the input's; the rest stays");
+        assertTrue(Files.isRegularFile(d.model().resolve("1_Pooling/config.json")));
         assertTrue(Files.readString(d.model().resolve("config.json")).contains("quantization"));
         try (Stream<Path> s = Files.list(dir.resolve("models/blobs"))) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".")), "no scratch stays");

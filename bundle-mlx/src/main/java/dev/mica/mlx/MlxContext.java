@@ -13,9 +13,9 @@ import dev.mica.api.backend.SamplingParams;
 import dev.mica.graph.BatchRows;
 import dev.mica.graph.HostSampler;
 import dev.mica.graph.Pooling;
+import dev.mica.graph.StepOutputs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -36,25 +36,18 @@ final class MlxContext implements InferenceContext {
     private final MlxRuntime rt;
     private final Object lock = new Object();
     private final int contextLength, maxSequences, batchCapacity, vocabSize;
-    /** Floats per output row: the vocabulary, or the embedding width in an embeddings context. */
-    private final int width;
     private final boolean causalAttention;
-    /** Null for a context that computes logits. */
-    private final Pooling pooling;
     private final AtomicBoolean abortRequested = new AtomicBoolean();
     private final MlxOps ops;
     private final ForwardPass pass;
     private final MlxMemory memory;
-
-    private float[] logits = new float[0];
-    private int[] outputIndex = new int[0];
-    /** Embeddings of the last decode, by sequence id; null for sequences it did not hold. */
-    private float[][] pooled = new float[0][];
+    /** The last decode's logits, or its pooled embeddings. */
+    private final StepOutputs outputs;
     private boolean closed;
 
     MlxContext(MlxModel model, ContextOptions options) throws BackendException {
         // refused before any MLX array exists, so a refusal leaves nothing to free
-        this.pooling = options.embeddings() ? Pooling.forEmbeddings(model.info(), model.name(), "mlx") : null;
+        Pooling pooling = options.embeddings() ? Pooling.forEmbeddings(model.info(), model.name(), "mlx") : null;
         this.causalAttention = Pooling.causalAttention(model.info());
         this.model = model;
         this.rt = model.runtime();
@@ -65,7 +58,7 @@ final class MlxContext implements InferenceContext {
         this.ops = new MlxOps(rt, abortRequested::get, () -> holder[0]);
         this.pass = model.build(ops);
         this.vocabSize = pass.vocabSize();
-        this.width = pooling == null ? vocabSize : model.info().embeddingLength();
+        this.outputs = new StepOutputs(pooling, vocabSize, model.info().embeddingLength(), maxSequences);
         try {
             this.memory = holder[0] = new MlxMemory(lock, model, rt, pass.state(), contextLength, maxSequences);
         } catch (UnsupportedOperationException e) {
@@ -96,17 +89,14 @@ final class MlxContext implements InferenceContext {
             BatchRows rows = BatchRows.of(batch, batchCapacity, vocabSize, maxSequences);
             int n = rows.size();
             int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences();
-            // as libllama in embeddings mode: the pooling, not the batch's marks, says which rows come out
-            int[] outputRows = pooling == null ? rows.outputRows() : pooling.rowsToRead(positions, sequences, maxSequences);
-            int outputs = outputRows.length;
+            int[] outputRows = outputs.rowsToRead(rows);
             memory.checkPositions(positions, sequences);
-            outputIndex = new int[0];
-            pooled = new float[0][];
+            outputs.clear();
             if (!memory.fits(n)) return DecodeResult.NO_SPACE;
             MlxStep step = new MlxStep(tokens, positions, sequences, outputRows, causalAttention);
             float[] out;
             try {
-                out = rt.call(() -> run(step, outputs));
+                out = rt.call(() -> run(step, outputRows.length));
             } catch (MlxOps.Aborted e) {
                 return DecodeResult.ABORTED;
             } catch (RuntimeException e) {
@@ -114,27 +104,23 @@ final class MlxContext implements InferenceContext {
             } finally {
                 abortRequested.set(false);
             }
-            if (pooling != null) {
-                pooled = pooling.pool(out, width, positions, sequences, maxSequences);
-                return DecodeResult.OK;
-            }
-            logits = out;
-            outputIndex = rows.outputIndex();
+            outputs.store(out, rows);
             return DecodeResult.OK;
         }
     }
 
     /** On the MLX thread. */
-    private float[] run(MlxStep step, int outputs) {
+    private float[] run(MlxStep step, int outputRows) {
         try {
-            Tensor result = pooling == null ? pass.forward(step) : pass.hiddenStates(step);
-            if (!(result instanceof MlxTensor r) || r.dims().length != 2 || r.dims()[0] != outputs || (outputs > 0 && r.dims()[1] != width)) {
-                throw new IllegalStateException("the forward pass returned " + result + ", expected [" + outputs + ", " + width + "]");
+            Tensor result = outputs.embeddings() ? pass.hiddenStates(step) : pass.forward(step);
+            int width = outputs.width();
+            if (!(result instanceof MlxTensor r) || r.dims().length != 2 || r.dims()[0] != outputRows || (outputRows > 0 && r.dims()[1] != width)) {
+                throw new IllegalStateException("the forward pass returned " + result + ", expected [" + outputRows + ", " + width + "]");
             }
             List<MemorySegment> wanted = memory.pending();
             wanted.add(r.array());
             rt.mlx().eval(wanted);
-            float[] out = outputs == 0 ? new float[0] : rt.mlx().floats(r.array());
+            float[] out = outputRows == 0 ? new float[0] : rt.mlx().floats(r.array());
             memory.commit(step);
             return out;
         } catch (RuntimeException | Error e) {
@@ -145,20 +131,11 @@ final class MlxContext implements InferenceContext {
         }
     }
 
-    private int outputOf(int batchRow) {
-        if (pooling != null) throw new IllegalStateException("an embeddings context computes no logits: it stops before the output projection");
-        if (batchRow < 0 || batchRow >= outputIndex.length || outputIndex[batchRow] < 0) {
-            throw new IllegalArgumentException("batch row " + batchRow + " has no logits: mark it in the batch, and decode successfully first");
-        }
-        return outputIndex[batchRow];
-    }
-
     @Override
     public MemorySegment logits(int batchRow) {
         synchronized (lock) {
             ensureOpen();
-            int o = outputOf(batchRow);
-            return MemorySegment.ofArray(logits).asSlice((long) o * vocabSize * Float.BYTES, (long) vocabSize * Float.BYTES).asReadOnly();
+            return outputs.logits(batchRow);
         }
     }
 
@@ -166,8 +143,7 @@ final class MlxContext implements InferenceContext {
     float[] logitsCopy(int batchRow) {
         synchronized (lock) {
             ensureOpen();
-            int o = outputOf(batchRow);
-            return Arrays.copyOfRange(logits, o * vocabSize, (o + 1) * vocabSize);
+            return outputs.logitsCopy(batchRow);
         }
     }
 
@@ -179,11 +155,7 @@ final class MlxContext implements InferenceContext {
     public float[] embedding(int sequence) {
         synchronized (lock) {
             ensureOpen();
-            BatchRows.checkSequence(sequence, maxSequences);
-            if (pooling == null) throw new IllegalStateException("not an embeddings context: create it with ContextOptions.embeddings");
-            float[] v = sequence < pooled.length ? pooled[sequence] : null;
-            if (v == null) throw new IllegalStateException("no pooled embedding for sequence " + sequence + ": the last decode did not hold it");
-            return v.clone();
+            return outputs.embedding(sequence);
         }
     }
 
@@ -194,7 +166,7 @@ final class MlxContext implements InferenceContext {
 
     @Override
     public Sampler sampler(SamplingParams params, Constraint constraint) throws BackendException {
-        return HostSampler.of(lock, this::logitsCopy, contextLength(), params, constraint, model::grammarVocabulary);
+        return HostSampler.of(lock, this::logitsCopy, contextLength(), params, constraint, model.grammarVocabulary());
     }
 
     @Override
@@ -210,8 +182,7 @@ final class MlxContext implements InferenceContext {
             closed = true;
             memory.free();
             rt.run(ops::close);
-            logits = new float[0];
-            pooled = new float[0][];
+            outputs.clear();
         }
         model.forget(this);
     }

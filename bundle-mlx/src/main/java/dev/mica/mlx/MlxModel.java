@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** A model (GGUF or MLX safetensors) in MLX arrays, with the architecture that computes it and its tokenizer. */
 final class MlxModel implements LoadedModel {
@@ -29,7 +30,7 @@ final class MlxModel implements LoadedModel {
     private final Consumer<MlxModel> onClose;
     private volatile boolean closed;
     /** Built on the first grammar-constrained sampler: most models never need it. */
-    private Vocabulary grammarVocabulary;
+    private final Supplier<Vocabulary> grammarVocabulary;
 
     /** {@code info} describes the model once its forward pass is built (GGUF: {@link #info(GgufFile, ForwardPass, Tokenizer)}). */
     MlxModel(String name, MlxRuntime rt, MlxLoadedWeights weights, ModelArchitecture architecture, Tokenizer tokenizer,
@@ -39,6 +40,7 @@ final class MlxModel implements LoadedModel {
         this.weights = weights;
         this.architecture = architecture;
         this.tokenizer = tokenizer;
+        this.grammarVocabulary = Vocabulary.lazily(tokenizer);
         this.onClose = onClose;
         // Building once now checks keys and tensors, and tells the state layout and vocabulary.
         MlxOps probe = new MlxOps(rt, () -> false, () -> null);
@@ -80,8 +82,7 @@ final class MlxModel implements LoadedModel {
     }
 
     /** The tokens as grammars see them. */
-    synchronized Vocabulary grammarVocabulary() {
-        if (grammarVocabulary == null) grammarVocabulary = Vocabulary.of(tokenizer);
+    Supplier<Vocabulary> grammarVocabulary() {
         return grammarVocabulary;
     }
 

@@ -15,8 +15,8 @@ import dev.mica.backend.java.tensor.Parallel;
 import dev.mica.graph.BatchRows;
 import dev.mica.graph.HostSampler;
 import dev.mica.graph.Pooling;
+import dev.mica.graph.StepOutputs;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -40,18 +40,12 @@ final class JavaContext implements InferenceContext {
     private final JavaMemory memory;
     private final int vocabSize;
     private final boolean causalAttention;
-    /** Null for a context that computes logits. */
-    private final Pooling pooling;
-
-    /** Logits of the last decode, one row per batch row that wanted them; {@code outputIndex[row]} is -1 for the others. */
-    private float[] logits = new float[0];
-    private int[] outputIndex = new int[0];
-    /** Embeddings of the last decode, by sequence id; null for sequences it did not hold. */
-    private float[][] pooled = new float[0][];
+    /** The last decode's logits, or its pooled embeddings. */
+    private final StepOutputs outputs;
     private boolean closed;
 
     JavaContext(JavaModel model, ContextOptions options) throws BackendException {
-        this.pooling = options.embeddings() ? Pooling.forEmbeddings(model.info(), model.name(), "java") : null;
+        Pooling pooling = options.embeddings() ? Pooling.forEmbeddings(model.info(), model.name(), "java") : null;
         this.model = model;
         this.causalAttention = Pooling.causalAttention(model.info());
         this.contextLength = options.contextLength();
@@ -63,6 +57,7 @@ final class JavaContext implements InferenceContext {
             JavaOps ops = new JavaOps(pool, abortRequested::get, model.numerics());
             this.pass = model.build(ops);
             this.vocabSize = pass.vocabSize();
+            this.outputs = new StepOutputs(pooling, vocabSize, model.info().embeddingLength(), maxSequences);
             this.memory = new JavaMemory(lock, model, pass.state(), contextLength, maxSequences);
         } catch (RuntimeException | BackendException e) {
             pool.close();
@@ -100,18 +95,16 @@ final class JavaContext implements InferenceContext {
             BatchRows rows = BatchRows.of(batch, batchCapacity, vocabSize, maxSequences);
             int n = rows.size();
             int[] tokens = rows.tokens(), positions = rows.positions(), sequences = rows.sequences();
-            int[] outputRows = pooling == null ? rows.outputRows() : pooling.rowsToRead(positions, sequences, maxSequences);
-            int outputs = outputRows.length;
+            int[] outputRows = outputs.rowsToRead(rows);
             memory.checkPositions(positions, sequences);
-            outputIndex = new int[0];
-            pooled = new float[0][];
+            outputs.clear();
             int[] cells = memory.findCells(n);
             if (cells == null) return DecodeResult.NO_SPACE;
             memory.place(cells, positions, sequences);
             ComputeStep step = new ComputeStep(memory, tokens, positions, sequences, cells, outputRows, causalAttention);
             Tensor result;
             try {
-                result = pooling == null ? pass.forward(step) : pass.hiddenStates(step);
+                result = outputs.embeddings() ? pass.hiddenStates(step) : pass.forward(step);
             } catch (JavaOps.Aborted e) {
                 memory.rollback(cells);
                 return DecodeResult.ABORTED;
@@ -121,19 +114,14 @@ final class JavaContext implements InferenceContext {
             } finally {
                 abortRequested.set(false);
             }
-            int width = pooling == null ? vocabSize : model.info().embeddingLength();
-            if (!(result instanceof FloatTensor f) || f.rows() != outputs || (outputs > 0 && f.width() != width)) {
+            int width = outputs.width();
+            if (!(result instanceof FloatTensor f) || f.rows() != outputRows.length || (outputRows.length > 0 && f.width() != width)) {
                 memory.rollback(cells);
                 throw new BackendException("the " + model.info().architecture() + " forward pass returned " + result
-                        + ", expected [" + outputs + ", " + width + "]");
+                        + ", expected [" + outputRows.length + ", " + width + "]");
             }
             memory.commit(positions, sequences);
-            if (pooling != null) {
-                pooled = pooling.pool(f.data(), width, positions, sequences, maxSequences);
-                return DecodeResult.OK;
-            }
-            logits = f.data();
-            outputIndex = rows.outputIndex();
+            outputs.store(f.data(), rows);
             return DecodeResult.OK;
         }
     }
@@ -142,39 +130,25 @@ final class JavaContext implements InferenceContext {
         BatchRows.checkSequence(sequence, maxSequences);
     }
 
-    private int outputOf(int batchRow) {
-        if (pooling != null) throw new IllegalStateException("an embeddings context computes no logits: it stops before the output projection");
-        if (batchRow < 0 || batchRow >= outputIndex.length || outputIndex[batchRow] < 0) {
-            throw new IllegalArgumentException("batch row " + batchRow + " has no logits: mark it in the batch, and decode successfully first");
-        }
-        return outputIndex[batchRow];
-    }
-
     @Override
     public MemorySegment logits(int batchRow) {
         synchronized (lock) {
             ensureOpen();
-            int o = outputOf(batchRow);
-            return MemorySegment.ofArray(logits).asSlice((long) o * vocabSize * Float.BYTES, (long) vocabSize * Float.BYTES).asReadOnly();
+            return outputs.logits(batchRow);
         }
     }
 
     /** A row's logits, copied (the sampler changes them). */
     float[] logitsCopy(int batchRow) {
         ensureOpen();
-        int o = outputOf(batchRow);
-        return Arrays.copyOfRange(logits, o * vocabSize, (o + 1) * vocabSize);
+        return outputs.logitsCopy(batchRow);
     }
 
     @Override
     public float[] embedding(int sequence) {
         synchronized (lock) {
             ensureOpen();
-            checkSequence(sequence);
-            if (pooling == null) throw new IllegalStateException("not an embeddings context: create it with ContextOptions.embeddings");
-            float[] v = sequence < pooled.length ? pooled[sequence] : null;
-            if (v == null) throw new IllegalStateException("no pooled embedding for sequence " + sequence + ": the last decode did not hold it");
-            return v.clone();
+            return outputs.embedding(sequence);
         }
     }
 
@@ -187,7 +161,7 @@ final class JavaContext implements InferenceContext {
     public Sampler sampler(SamplingParams params, Constraint constraint) throws BackendException {
         synchronized (lock) {
             ensureOpen();
-            return HostSampler.of(lock, this::logitsCopy, contextLength(), params, constraint, model::grammarVocabulary);
+            return HostSampler.of(lock, this::logitsCopy, contextLength(), params, constraint, model.grammarVocabulary());
         }
     }
 
@@ -203,8 +177,7 @@ final class JavaContext implements InferenceContext {
             if (closed) return;
             closed = true;
             pool.close();
-            logits = new float[0];
-            pooled = new float[0][];
+            outputs.clear();
         }
         model.forget(this);
     }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A GGUF model on the Java backend: its file mapped (weights are read in place, never copied), the
@@ -38,7 +39,7 @@ final class JavaModel implements LoadedModel {
     private final Consumer<JavaModel> onClose;
     private volatile boolean closed;
     /** Built on the first grammar-constrained sampler: most models never need it. */
-    private Vocabulary grammarVocabulary;
+    private final Supplier<Vocabulary> grammarVocabulary;
 
     JavaModel(String name, GgufFile file, Arena arena, GgufModelFile weights, ModelArchitecture architecture, Tokenizer tokenizer,
               int defaultThreads, Numerics numerics, Consumer<JavaModel> onClose) throws BackendException {
@@ -48,6 +49,7 @@ final class JavaModel implements LoadedModel {
         this.weights = weights;
         this.architecture = architecture;
         this.tokenizer = tokenizer;
+        this.grammarVocabulary = Vocabulary.lazily(tokenizer);
         this.defaultThreads = defaultThreads;
         this.numerics = numerics;
         this.onClose = onClose;
@@ -89,8 +91,7 @@ final class JavaModel implements LoadedModel {
     }
 
     /** The tokens as grammars see them. */
-    synchronized Vocabulary grammarVocabulary() {
-        if (grammarVocabulary == null) grammarVocabulary = Vocabulary.of(tokenizer);
+    Supplier<Vocabulary> grammarVocabulary() {
         return grammarVocabulary;
     }
 

@@ -196,11 +196,11 @@ final class Pushdown {
 
     /** Expands rule references on top until a terminal is there or the stack is empty (llama_grammar_advance_stack). */
     private void advance(Stack start, Set<Stack> out) {
-        ArrayDeque<Stack> todo = new ArrayDeque<>();
+        ArrayDeque<Stack> pending = new ArrayDeque<>();
         Set<Stack> seen = new HashSet<>();
-        todo.push(start);
-        while (!todo.isEmpty()) {
-            Stack s = todo.pop();
+        pending.push(start);
+        while (!pending.isEmpty()) {
+            Stack s = pending.pop();
             if (!seen.add(s)) continue;
             if (s.isEmpty() || g.type[s.top] != Grammar.RULE_REF) {
                 out.add(s);
@@ -209,7 +209,7 @@ final class Pushdown {
             int sub = g.ruleStart[g.value[s.top]];
             Stack rest = g.endOfSequence(s.top + 1) ? s.below : s.below.push(s.top + 1);
             while (true) {
-                todo.push(g.endOfSequence(sub) ? rest : rest.push(sub));
+                pending.push(g.endOfSequence(sub) ? rest : rest.push(sub));
                 while (!g.endOfSequence(sub)) sub++;
                 if (g.type[sub] != Grammar.ALT) break;
                 sub++;

@@ -1,6 +1,7 @@
 package dev.mica.graph.grammar;
 
 import dev.mica.api.backend.Tokenizer;
+import java.util.function.Supplier;
 
 /**
  * A model's tokens as a grammar sees them: each token's text (its bytes), the end-of-generation
@@ -42,6 +43,22 @@ public final class Vocabulary {
 
     public static Vocabulary of(Tokenizer tokenizer) {
         return new Vocabulary(tokenizer);
+    }
+
+    /**
+     * A model's vocabulary, built at the first grammar request and kept (half a second for a
+     * 150k-token vocabulary: models that never see a grammar never pay it).
+     */
+    public static Supplier<Vocabulary> lazily(Tokenizer tokenizer) {
+        return new Supplier<>() {
+            private Vocabulary built;
+
+            @Override
+            public synchronized Vocabulary get() {
+                if (built == null) built = of(tokenizer);
+                return built;
+            }
+        };
     }
 
     private static byte[] text(byte[] piece) {

@@ -13,6 +13,7 @@ import dev.mica.api.model.ModelDescriptor;
 import dev.mica.gguf.GgufException;
 import dev.mica.gguf.GgufFile;
 import dev.mica.gguf.GgufTensor;
+import dev.mica.graph.Architectures;
 import dev.mica.graph.GraphModelInfo;
 import dev.mica.mlx.ffm.MlxLibrary;
 import dev.mica.tokenizer.GgufTokenizers;
@@ -21,11 +22,8 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -50,7 +48,7 @@ public final class MlxBackend implements Backend {
     public static final String MEMORY_LIMIT_PROPERTY = "mica.mlx.memory.limit";
     private static final System.Logger LOG = System.getLogger("dev.mica.mlx");
 
-    private final Map<String, List<ModelArchitecture>> architectures = new ConcurrentHashMap<>();
+    private final Architectures architectures = new Architectures("mlx");
     private final Set<MlxModel> models = ConcurrentHashMap.newKeySet();
     private volatile MlxRuntime runtime;
     private volatile BackendStatus status = BackendStatus.unavailable("the mlx backend is not active");
@@ -103,22 +101,15 @@ public final class MlxBackend implements Backend {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeArchitecture")
     public void addArchitecture(ModelArchitecture architecture) {
-        for (String name : architecture.names()) architectures.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(architecture);
+        architectures.add(architecture);
     }
 
     public void removeArchitecture(ModelArchitecture architecture) {
-        for (String name : architecture.names()) {
-            List<ModelArchitecture> list = architectures.get(name);
-            if (list != null) list.remove(architecture);
-        }
+        architectures.remove(architecture);
     }
 
     public Set<String> architectureNames() {
-        Set<String> names = new TreeSet<>();
-        architectures.forEach((name, list) -> {
-            if (!list.isEmpty()) names.add(name);
-        });
-        return names;
+        return architectures.names();
     }
 
     @Override
@@ -167,8 +158,7 @@ public final class MlxBackend implements Backend {
         if (rt == null) throw new BackendException("the mlx backend is unavailable: " + status.detail());
         if (path != null && Files.isDirectory(path)) {
             if (!MlxFolder.is(path)) throw new BackendException(path + " is not an MLX-format model folder (config.json and *.safetensors)");
-            String installed = architectureNames().isEmpty() ? "none" : String.join(", ", architectureNames());
-            LoadedModel m = MlxFolder.load(path, name, rt, architectures, installed, models::remove, progress);
+            LoadedModel m = MlxFolder.load(path, name, rt, architectures, models::remove, progress);
             models.add((MlxModel) m);
             return m;
         }
@@ -181,12 +171,7 @@ public final class MlxBackend implements Backend {
         } catch (IOException e) {
             throw new BackendException("cannot read " + path + ": " + e.getMessage(), e);
         }
-        String archName = file.architecture();
-        List<ModelArchitecture> candidates = archName == null ? null : architectures.get(archName);
-        if (candidates == null || candidates.isEmpty()) {
-            throw new BackendException("the mlx backend has no architecture bundle for '" + archName + "' (" + name + "); installed: "
-                    + (architectureNames().isEmpty() ? "none" : String.join(", ", architectureNames())));
-        }
+        ModelArchitecture architecture = architectures.forName(file.architecture(), name);
         for (GgufTensor t : file.tensors()) {
             if (!MlxWeights.SUPPORTED.contains(t.type())) {
                 throw new BackendException("tensor " + t.name() + " of " + name + " is " + t.type().ggmlName() + "; the mlx backend reads "
@@ -213,7 +198,7 @@ public final class MlxBackend implements Backend {
             throw new BackendException("cannot load " + name + " into MLX: " + e.getMessage(), e);
         }
         try {
-            MlxModel loaded = new MlxModel(name, rt, weights, candidates.getFirst(), tokenizer,
+            MlxModel loaded = new MlxModel(name, rt, weights, architecture, tokenizer,
                     pass -> GraphModelInfo.of(file, pass, tokenizer), models::remove);
             models.add(loaded);
             return loaded;

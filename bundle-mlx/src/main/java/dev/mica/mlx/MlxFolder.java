@@ -5,6 +5,7 @@ import dev.mica.api.backend.BackendException;
 import dev.mica.api.backend.LoadedModel;
 import dev.mica.api.backend.ProgressListener;
 import dev.mica.api.backend.Tokenizer;
+import dev.mica.graph.Architectures;
 import dev.mica.graph.GraphModelInfo;
 import dev.mica.tokenizer.HfTokenizers;
 import dev.mica.tokenizer.Json;
@@ -60,16 +61,11 @@ final class MlxFolder {
         }
     }
 
-    static LoadedModel load(Path dir, String name, MlxRuntime rt, Map<String, List<ModelArchitecture>> architectures, String installed,
-                            Consumer<MlxModel> onClose, ProgressListener progress) throws BackendException {
+    static LoadedModel load(Path dir, String name, MlxRuntime rt, Architectures architectures, Consumer<MlxModel> onClose,
+                            ProgressListener progress) throws BackendException {
         Map<String, Object> config = json(dir.resolve("config.json"));
         String hfName = config.get("architectures") instanceof List<?> l && !l.isEmpty() && l.getFirst() instanceof String s ? s : null;
-        List<ModelArchitecture> candidates = hfName == null ? null : architectures.get(hfName);
-        if (candidates == null || candidates.isEmpty()) {
-            throw new BackendException("the mlx backend has no architecture bundle for '" + hfName + "' (" + name + ", config.json"
-                    + " architectures[0]); installed: " + installed);
-        }
-        ModelArchitecture arch = candidates.getFirst();
+        ModelArchitecture arch = architectures.forName(hfName, name + ", config.json architectures[0]");
         // The architecture's GGUF name is the prefix of the keys it reads.
         String prefix = arch.names().stream().filter(n -> !n.contains("For")).findFirst().orElse(hfName);
         List<Path> files;

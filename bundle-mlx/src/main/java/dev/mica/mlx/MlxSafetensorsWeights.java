@@ -370,13 +370,7 @@ final class MlxSafetensorsWeights implements MlxLoadedWeights {
 
     @Override
     public void close() {
-        for (MlxTensor t : tensors.values()) {
-            mlx.free(t.array());
-            if (t.quant() != null) {
-                mlx.free(t.quant().scales());
-                mlx.free(t.quant().biases());
-            }
-        }
+        for (MlxTensor t : tensors.values()) t.free(mlx);
         tensors.clear();
     }
 }

@@ -1,6 +1,7 @@
 package dev.mica.mlx;
 
 import dev.mica.api.arch.Tensor;
+import dev.mica.mlx.ffm.Mlx;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -25,6 +26,15 @@ record MlxTensor(MemorySegment array, long[] dims, String type, Quant quant) imp
 
     boolean quantized() {
         return quant != null;
+    }
+
+    /** Frees its arrays (the packed values, and a quantized weight's scales and biases); on the MLX thread. */
+    void free(Mlx mlx) {
+        mlx.free(array);
+        if (quant != null) {
+            mlx.free(quant.scales());
+            mlx.free(quant.biases());
+        }
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.mica.gguf.GgufException;
 import dev.mica.gguf.GgufFile;
 import dev.mica.gguf.GgufTensor;
 import dev.mica.tokenizer.GgufTokenizers;
+import dev.mica.graph.Architectures;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -25,11 +26,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
@@ -50,7 +48,7 @@ public final class JavaBackend implements Backend {
     private static final System.Logger LOG = System.getLogger("dev.mica.backend.java");
 
     /** Architectures by every name they answer to, in arrival order per name. */
-    private final Map<String, List<ModelArchitecture>> architectures = new ConcurrentHashMap<>();
+    private final Architectures architectures = new Architectures("java");
     private final Set<JavaModel> models = ConcurrentHashMap.newKeySet();
     private final Numerics numerics;
 
@@ -67,28 +65,19 @@ public final class JavaBackend implements Backend {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeArchitecture")
     public void addArchitecture(ModelArchitecture architecture) {
-        for (String name : architecture.names()) {
-            architectures.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(architecture);
-        }
+        architectures.add(architecture);
         LOG.log(Level.INFO, "java backend: architecture {0} available", architecture.names());
     }
 
     /** Models already loaded keep running; new loads of its names are refused unless another bundle offers them. */
     public void removeArchitecture(ModelArchitecture architecture) {
-        for (String name : architecture.names()) {
-            List<ModelArchitecture> list = architectures.get(name);
-            if (list != null) list.remove(architecture);
-        }
+        architectures.remove(architecture);
         LOG.log(Level.INFO, "java backend: architecture {0} removed", architecture.names());
     }
 
     /** The architecture names this backend can run now. */
     public Set<String> architectureNames() {
-        Set<String> names = new TreeSet<>();
-        architectures.forEach((name, list) -> {
-            if (!list.isEmpty()) names.add(name);
-        });
-        return names;
+        return architectures.names();
     }
 
     @Deactivate
@@ -152,13 +141,7 @@ public final class JavaBackend implements Backend {
         } catch (IOException e) {
             throw new BackendException("cannot read " + path + ": " + e.getMessage(), e);
         }
-        String archName = file.architecture();
-        List<ModelArchitecture> candidates = archName == null ? null : architectures.get(archName);
-        if (candidates == null || candidates.isEmpty()) {
-            throw new BackendException("the java backend has no architecture bundle for '" + archName + "' (" + name
-                    + "); installed: " + (architectureNames().isEmpty() ? "none" : String.join(", ", architectureNames()))
-                    + ". Drop the bundle that provides it (mica-arch-*) into deploy/, or use another backend");
-        }
+        ModelArchitecture architecture = architectures.forName(file.architecture(), name);
         for (GgufTensor t : file.tensors()) {
             if (WeightFormat.of(t.type()) == null) {
                 throw new BackendException("tensor " + t.name() + " of " + name + " is " + t.type() + "; the java backend reads "
@@ -184,7 +167,7 @@ public final class JavaBackend implements Backend {
                 }
             }
             int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
-            JavaModel loaded = new JavaModel(name, file, arena, new GgufModelFile(file, bytes), candidates.getFirst(), tokenizer, threads,
+            JavaModel loaded = new JavaModel(name, file, arena, new GgufModelFile(file, bytes), architecture, tokenizer, threads,
                     numerics, models::remove);
             models.add(loaded);
             progress.progress(1.0);

@@ -41,8 +41,6 @@ final class GgmlSampler implements Sampler {
     private final int vocabSize;
     /** With a grammar: tokens that cannot be UTF-8 text ({@link GgmlModel#nonUtf8Tokens()}), never sampled. */
     private final boolean[] nonUtf8;
-    /** Whether the answer has begun: from then on an accepted token is the engine's own (forced) output. */
-    private boolean answering;
     private boolean closed;
 
     private GgmlSampler(GgmlContext context, Llama llama, Arena arena, MemorySegment chain, MemorySegment grammar) {
@@ -155,28 +153,34 @@ final class GgmlSampler implements Sampler {
             }
             llama.samplerAccept(grammar, token);
             llama.samplerAccept(chain, token);
-            answering = true;
             return token;
         }
     }
 
-    /**
-     * Feeds a token into the chain's history (repetition penalties). Before the answer begins these
-     * are prompt tokens, which the grammar does not describe; after it, they are tokens the engine
-     * writes itself (a thinking budget's {@code </think>}), and the grammar moves over them where it
-     * allows them, or it would make the model write them a second time.
-     */
+    /** Feeds a prompt token into the chain's history (repetition penalties); the grammar does not describe the prompt. */
     @Override
     public void accept(int token) {
         synchronized (context.lock()) {
             ensureOpen();
-            if (token < 0 || token >= vocabSize) {
-                throw new IllegalArgumentException("token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
-            }
+            checkToken(token);
             llama.samplerAccept(chain, token);
-            if (answering && grammar.address() != 0 && !(nonUtf8 != null && nonUtf8[token]) && grammarAllows(token)) {
-                llama.samplerAccept(grammar, token);
-            }
+        }
+    }
+
+    /** An answer token the engine wrote itself: the grammar moves over it too, where it allows it. */
+    @Override
+    public void force(int token) {
+        synchronized (context.lock()) {
+            ensureOpen();
+            checkToken(token);
+            llama.samplerAccept(chain, token);
+            if (grammar.address() != 0 && !nonUtf8[token] && grammarAllows(token)) llama.samplerAccept(grammar, token);
+        }
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= vocabSize) {
+            throw new IllegalArgumentException("token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
         }
     }
 
@@ -188,7 +192,6 @@ final class GgmlSampler implements Sampler {
             if (grammar.address() != 0) {
                 llama.samplerReset(grammar);
             }
-            answering = false;
         }
     }
 

@@ -434,7 +434,7 @@ class GeneratedModelTest {
         }
     }
 
-    /** A token the engine writes itself once the answer began (a thinking budget's end) moves the grammar too. */
+    /** A token the engine writes into the answer itself (a thinking budget's end) moves the grammar too. */
     @Test
     void aForcedTokenAfterTheFirstSampleAdvancesTheGrammar() throws Exception {
         int b = pieceToken("b");
@@ -442,7 +442,7 @@ class GeneratedModelTest {
              Sampler sampler = context.sampler(SamplingParams.GREEDY, new Constraint.Grammar("root ::= \"a\" \"b\" \"c\"+", "root"))) {
             int row = Decoding.prefill(context, 0, prompt("the dog"), 0);
             assertEquals("a", piece(sampler.sample(row)));
-            sampler.accept(b);
+            sampler.force(b);
             Batch batch = new Batch(1);
             batch.add(b, prompt("the dog").length, 0, true);
             assertEquals(DecodeResult.OK, context.decode(batch));

@@ -186,7 +186,7 @@ final class Sequence implements Generation {
         int token;
         if (forced != null) {
             token = forced[forcedAt++];
-            sampler.accept(token);
+            sampler.force(token);
             if (forcedAt == forced.length) forced = null;
         } else {
             token = sampler.sample(row);

@@ -22,9 +22,8 @@ import java.util.function.Supplier;
  * <p>With a grammar, as llama.cpp's common sampler does: the token is first chosen without it and
  * kept when the grammar allows it, which checks one token instead of the vocabulary; otherwise the
  * grammar masks every token it refuses and the choice is made again. Tokens fed through
- * {@link #accept} before the first sample are the prompt, which the grammar does not describe;
- * after it they are forced answer tokens, and move the grammar when it allows them (a backend
- * that ignored them would make the model write them again).
+ * {@link #accept} are the prompt, which the grammar does not describe; {@link #force}d ones are
+ * the answer's, and move the grammar where it allows them.
  */
 public final class HostSampler implements Sampler {
     /** A copy of one batch row's logits after the last decode. */
@@ -43,8 +42,6 @@ public final class HostSampler implements Sampler {
     private final SplittableRandom random;
     /** Null without a constraint. */
     private final TokenGrammar grammar;
-    /** Whether a token was sampled since the start or the last reset: accepted tokens are then part of the answer. */
-    private boolean answering;
     private boolean closed;
 
     /**
@@ -108,7 +105,6 @@ public final class HostSampler implements Sampler {
                     token = choose(logits);
                 }
                 grammar.accept(token);
-                answering = true;
             }
             remember(token);
             return token;
@@ -119,7 +115,15 @@ public final class HostSampler implements Sampler {
     public void accept(int token) {
         synchronized (lock) {
             if (closed) throw new IllegalStateException("the sampler is closed");
-            if (answering && grammar.allows(token)) grammar.accept(token);
+            remember(token);
+        }
+    }
+
+    @Override
+    public void force(int token) {
+        synchronized (lock) {
+            if (closed) throw new IllegalStateException("the sampler is closed");
+            if (grammar != null && grammar.allows(token)) grammar.accept(token);
             remember(token);
         }
     }
@@ -128,7 +132,6 @@ public final class HostSampler implements Sampler {
     public void reset() {
         synchronized (lock) {
             historyStart = historySize = 0;
-            answering = false;
             if (grammar != null) grammar.reset();
         }
     }

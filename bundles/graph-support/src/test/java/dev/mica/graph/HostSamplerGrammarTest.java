@@ -72,11 +72,11 @@ class HostSamplerGrammarTest {
             s.accept('x');
             s.accept('b');
             assertEquals('a', s.sample(0), "the prompt does not count as answer");
-            s.accept('b');
+            s.force('b');
             assertEquals('c', s.sample(0), "a forced token is part of the answer");
             s.reset();
             assertEquals('a', s.sample(0), "reset starts the grammar over");
-            s.accept('z');
+            s.force('z');
             assertEquals('b', s.sample(0), "a forced token the grammar refuses does not move it");
         }
     }

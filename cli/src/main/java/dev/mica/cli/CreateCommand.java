@@ -1,6 +1,7 @@
 package dev.mica.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mica.api.model.ModelFolderFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -13,7 +14,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -94,12 +94,12 @@ final class CreateCommand implements Callable<Integer> {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 String name = p.getFileName().toString();
-                if (Files.isRegularFile(p) && MODEL_FILE.matcher(name).matches()) out.put(name, p);
+                if (Files.isRegularFile(p) && ModelFolderFiles.takes(name)) out.put(name, p);
                 if (!Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
                 try (Stream<Path> inner = Files.list(p)) {
                     for (Path q : inner.toList()) {
                         String sub = name + "/" + q.getFileName();
-                        if (Files.isRegularFile(q) && MODEL_FILE.matcher(sub).matches()) out.put(sub, q);
+                        if (Files.isRegularFile(q) && ModelFolderFiles.takes(sub)) out.put(sub, q);
                     }
                 }
             }
@@ -107,10 +107,6 @@ final class CreateCommand implements Callable<Integer> {
         if (!out.containsKey("config.json")) throw new CliException(dir + " is not a model folder: it has no config.json");
         return out;
     }
-
-    private static final Pattern MODEL_FILE = Pattern.compile(
-            "[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(safetensors|json)|chat_template\\.jinja|tokenizer\\.model"
-                    + "|[A-Za-z0-9][A-Za-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.json");
 
     private static boolean onThisMachine(Client client) {
         try {

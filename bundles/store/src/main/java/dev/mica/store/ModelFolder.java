@@ -1,6 +1,7 @@
 package dev.mica.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mica.api.model.ModelFolderFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * A model made of several files, as Hugging Face and mlx-community publish them: config.json,
@@ -25,14 +25,6 @@ import java.util.regex.Pattern;
  */
 final class ModelFolder {
     static final String CONFIG = "config.json";
-    /**
-     * The files a model folder is taken with; anything else there (README.md, .git, images) is left.
-     * JSON files one folder down come too: sentence-transformers keeps an embedding model's pooling
-     * in {@code 1_Pooling/config.json}, named by {@code modules.json}.
-     */
-    private static final Pattern FILE = Pattern.compile(
-            "[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(safetensors|json)|chat_template\\.jinja|tokenizer\\.model"
-                    + "|[A-Za-z0-9][A-Za-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.json");
     /** config.json and the tokenizer files are megabytes at most; a large one is not one of them. */
     private static final long MAX_SIDE_FILE = 64L << 20;
     /** Far above a real safetensors header (a few MB for thousands of tensors). */
@@ -40,9 +32,12 @@ final class ModelFolder {
 
     private ModelFolder() {}
 
-    /** Whether {@code name} is a file a model folder is taken with; also keeps names free of path tricks. */
+    /**
+     * Whether {@code name} is a file a model folder is taken with ({@link ModelFolderFiles}); anything
+     * else there (README.md, .git, images) is left. Also keeps names free of path tricks.
+     */
     static boolean takes(String name) {
-        return name != null && FILE.matcher(name).matches();
+        return ModelFolderFiles.takes(name);
     }
 
     static boolean isWeights(String name) {

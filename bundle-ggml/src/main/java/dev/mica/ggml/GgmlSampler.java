@@ -65,7 +65,7 @@ final class GgmlSampler implements Sampler {
     /** Builds the chain; called by the context under its lock and the model's read lock. */
     static GgmlSampler create(GgmlContext context, Llama llama, SamplingParams params, Constraint constraint)
             throws BackendException {
-        check(params);
+        params.requireUsable();
         Arena arena = Arena.ofShared();
         MemorySegment chain = MemorySegment.NULL;
         MemorySegment grammar = MemorySegment.NULL;
@@ -117,14 +117,6 @@ final class GgmlSampler implements Sampler {
             }
             arena.close();
             throw e;
-        }
-    }
-
-    private static void check(SamplingParams p) {
-        if (!Float.isFinite(p.temperature()) || !Float.isFinite(p.topP()) || !Float.isFinite(p.minP())
-                || !Float.isFinite(p.typicalP()) || !Float.isFinite(p.frequencyPenalty())
-                || !Float.isFinite(p.presencePenalty()) || !(p.repeatPenalty() > 0f) || !Float.isFinite(p.repeatPenalty())) {
-            throw new IllegalArgumentException("sampling parameters out of range: " + p);
         }
     }
 

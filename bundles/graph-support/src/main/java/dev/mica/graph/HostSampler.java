@@ -53,7 +53,7 @@ public final class HostSampler implements Sampler {
     }
 
     private HostSampler(Object lock, Logits logits, int contextLength, SamplingParams params, TokenGrammar grammar) {
-        check(params);
+        params.requireUsable();
         this.grammar = grammar;
         this.lock = lock;
         this.logits = logits;
@@ -82,14 +82,6 @@ public final class HostSampler implements Sampler {
                 }
             }
         };
-    }
-
-    private static void check(SamplingParams p) {
-        if (!Float.isFinite(p.temperature()) || !Float.isFinite(p.topP()) || !Float.isFinite(p.minP())
-                || !Float.isFinite(p.typicalP()) || !Float.isFinite(p.frequencyPenalty())
-                || !Float.isFinite(p.presencePenalty()) || !(p.repeatPenalty() > 0f) || !Float.isFinite(p.repeatPenalty())) {
-            throw new IllegalArgumentException("sampling parameters out of range: " + p);
-        }
     }
 
     @Override

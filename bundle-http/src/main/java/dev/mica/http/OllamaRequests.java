@@ -119,7 +119,8 @@ final class OllamaRequests {
                 f.string("system"),
                 parameters == null ? null : json.toMap(parameters),
                 messages,
-                f.string("quantize"));
+                f.string("quantize"),
+                f.stringOrStrings("license"));
         return new Call<>(request, f.bool("stream", true));
     }
 

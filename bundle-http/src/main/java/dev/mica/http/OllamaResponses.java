@@ -149,6 +149,12 @@ final class OllamaResponses {
         putIfText(o, "parameters", d.parameters());
         putIfText(o, "template", d.template());
         putIfText(o, "system", d.system());
+        // Ollama joins a model's several licenses into one text
+        if (!d.licenses().isEmpty()) o.put("license", String.join("\n", d.licenses()));
+        if (!d.messages().isEmpty()) {
+            ArrayNode messages = o.putArray("messages");
+            d.messages().forEach(m -> messages.addObject().put("role", m.role()).put("content", m.content()));
+        }
         o.set("details", details(d.details()));
         o.set("model_info", d.modelInfo() == null ? json.object() : json.toTree(d.modelInfo()));
         ArrayNode caps = o.putArray("capabilities");

@@ -72,7 +72,18 @@ class OllamaApiTest extends ServerFixture {
             assertEquals("gguf", s.get("details").get("format").asText());
             assertNotNull(s.get("modified_at"));
             assertNull(s.get("system"), "empty fields are left out, as Go's omitempty does");
+            assertNull(s.get("license"));
+            assertNull(s.get("messages"));
         }
+    }
+
+    @Test
+    void showJoinsLicensesAndListsTheModelfilesMessages() {
+        JsonNode s = Http.json(http.post("/api/show", "{\"model\":\"tools\"}"));
+        assertEquals("MIT\nApache-2.0", s.get("license").asText());
+        assertEquals(2, s.get("messages").size());
+        assertEquals("assistant", s.get("messages").get(1).get("role").asText());
+        assertEquals("hello", s.get("messages").get(1).get("content").asText());
     }
 
     @Test
@@ -289,6 +300,10 @@ class OllamaApiTest extends ServerFixture {
         assertEquals("sha256:abc", c.files().get("model.gguf"));
         assertEquals(0.5, c.parameters().get("temperature"));
         assertEquals("hi", c.messages().getFirst().content());
+        assertEquals(List.of("MIT"), c.licenses());
+        http.post("/api/create", "{\"model\":\"mario\",\"from\":\"stories\",\"license\":[\"MIT\",\"BSD\"],\"stream\":false}");
+        assertEquals(List.of("MIT", "BSD"), engine.lastCreate.get().licenses());
+        assertEquals(400, http.post("/api/create", "{\"model\":\"mario\",\"from\":\"stories\",\"license\":7}").statusCode());
 
         JsonNode single = Http.json(http.post("/api/create", "{\"model\":\"mario\",\"from\":\"stories\",\"stream\":false}"));
         assertEquals("success", single.get("status").asText());

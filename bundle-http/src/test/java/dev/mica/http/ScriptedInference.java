@@ -14,6 +14,7 @@ import dev.mica.api.inference.Inference;
 import dev.mica.api.inference.InferenceException;
 import dev.mica.api.inference.InferenceException.Kind;
 import dev.mica.api.inference.Metrics;
+import dev.mica.api.inference.Message;
 import dev.mica.api.inference.ModelDetails;
 import dev.mica.api.inference.ModelSummary;
 import dev.mica.api.inference.RunningModel;
@@ -206,7 +207,9 @@ final class ScriptedInference implements Inference {
         if (!MODELS.contains(canonical(name))) throw new InferenceException(Kind.NOT_FOUND, "model '" + name + "' not found");
         return new ModelDetails(canonical(name), "FROM stories\n", "temperature 0.7", "{{ .Prompt }}", null, details(),
                 Map.of("general.architecture", "llama", "llama.context_length", 256), List.of("completion"),
-                Instant.parse("2026-01-02T03:04:05Z"));
+                Instant.parse("2026-01-02T03:04:05Z"),
+                canonical(name).equals("tools:latest") ? List.of(Message.of("user", "hi"), Message.of("assistant", "hello")) : List.of(),
+                canonical(name).equals("tools:latest") ? List.of("MIT", "Apache-2.0") : List.of());
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -213,6 +214,10 @@ public final class LocalModelStore implements ModelStore {
             if (system != null) layers.add(textLayer(Manifest.SYSTEM, system, pinned));
             if (!params.isEmpty()) layers.add(jsonLayer(Manifest.PARAMS, params, pinned));
             if (!messages.isEmpty()) layers.add(jsonLayer(Manifest.MESSAGES, messages, pinned));
+            // as Ollama: a create adds its licenses to those of the model it starts from
+            Set<String> licenses = new LinkedHashSet<>(base == null ? List.of() : base.licenses());
+            if (req.licenses() != null) licenses.addAll(req.licenses());
+            for (String license : licenses) layers.add(textLayer(Manifest.LICENSE, license, pinned));
             status.status("writing manifest");
             String format = folder ? "safetensors" : ModelDir.detectFormat(own.blobs().path(weights.getFirst().digest()));
             Manifest.Layer config = jsonLayer(Manifest.CONFIG, Map.of("model_format", format, "os", "linux",

@@ -119,6 +119,7 @@ final class ModelDir {
         String template = null, system = null;
         Map<String, Object> params = Map.of();
         List<ModelDescriptor.Message> messages = List.of();
+        List<String> licenses = new ArrayList<>();
         for (Manifest.Layer l : m.layers()) {
             if (l.mediaType() == null) continue;
             switch (l.mediaType()) {
@@ -131,6 +132,7 @@ final class ModelDir {
                 }
                 case Manifest.TEMPLATE -> template = readText(l);
                 case Manifest.SYSTEM -> system = readText(l);
+                case Manifest.LICENSE -> licenses.add(readText(l));
                 case Manifest.PARAMS -> params = Manifest.JSON.readValue(blobs.path(l.digest()).toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
                 case Manifest.MESSAGES -> messages = Manifest.JSON.readValue(blobs.path(l.digest()).toFile(), new TypeReference<List<ModelDescriptor.Message>>() {});
                 default -> { }
@@ -149,7 +151,7 @@ final class ModelDir {
         Object backend = params.get("backend");
         return new ModelDescriptor(name.display(), format != null ? format : detectFormat(model), model, digest, size,
                 Files.getLastModifiedTime(manifestFile).toInstant(), template, system, params, messages,
-                backend instanceof String s ? s : null);
+                backend instanceof String s ? s : null, licenses);
     }
 
     private String readText(Manifest.Layer l) throws IOException {

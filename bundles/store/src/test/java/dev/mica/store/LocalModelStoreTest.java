@@ -91,10 +91,31 @@ class LocalModelStoreTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"../etc/passwd", "a/../../b", "/abs/path:tag", "bad\u0000name", "ctl\nname", "a/b/c/d", "x:..", "..", "name:"})
-    void rejectsNamesWithPathTricks(String name) {
+    void rejectsNamesWithPathTricks(String name) throws Exception {
         LocalModelStore store = new LocalModelStore(dir.resolve("models"));
-        assertThrows(ModelStoreException.class, () -> store.copy("whatever", name));
+        store.create(fromPath("source", fakeGguf("x")), ModelStore.StatusListener.NONE);
+        ModelStoreException copy = assertThrows(ModelStoreException.class, () -> store.copy("source", name));
+        assertEquals(ModelStoreException.Kind.INVALID, copy.kind(), copy.getMessage());
+        ModelStoreException create = assertThrows(ModelStoreException.class, () -> store.create(fromPath(name, fakeGguf("y")), ModelStore.StatusListener.NONE));
+        assertEquals(ModelStoreException.Kind.INVALID, create.kind(), create.getMessage());
         assertTrue(store.find(name).isEmpty());
+        assertEquals(List.of("source:latest"), store.list().stream().map(ModelDescriptor::name).toList());
+    }
+
+    @Test
+    void licensesAreLayersThatACreateFromTheModelKeepsAndAddsTo() throws Exception {
+        LocalModelStore store = new LocalModelStore(dir.resolve("models"));
+        Path src = fakeGguf("weights");
+        store.create(new CreateRequest("base", src.toString(), null, null, null, null, null, null, List.of("MIT text", "BSD text")),
+                ModelStore.StatusListener.NONE);
+        ModelDescriptor base = store.find("base").orElseThrow();
+        assertEquals(List.of("MIT text", "BSD text"), base.licenses());
+        String manifest = Files.readString(dir.resolve("models/manifests/registry.ollama.ai/library/base/latest"));
+        assertEquals(2, manifest.split("application/vnd.ollama.image.license", -1).length - 1, manifest);
+
+        ModelDescriptor derived = store.create(new CreateRequest("derived", "base", null, null, null, null, null, null, List.of("extra", "MIT text")),
+                ModelStore.StatusListener.NONE);
+        assertEquals(List.of("MIT text", "BSD text", "extra"), derived.licenses(), "the same text twice is one license");
     }
 
     @Test

@@ -3,7 +3,7 @@
  * Requests and streamed events are plain records; nothing of a backend crosses it.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package dev.mica.api.inference;
 
 import org.osgi.annotation.bundle.Export;

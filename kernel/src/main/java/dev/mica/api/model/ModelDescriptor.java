@@ -17,6 +17,7 @@ import java.util.Map;
  * @param parameters default options (Ollama names: temperature, num_ctx, stop, ...)
  * @param messages messages prepended to every chat
  * @param preferredBackend backend id this model should run on, or null for the configured order
+ * @param licenses the texts of the model's licenses, in the order its Modelfile gave them
  */
 public record ModelDescriptor(
         String name,
@@ -29,11 +30,19 @@ public record ModelDescriptor(
         String system,
         Map<String, Object> parameters,
         List<Message> messages,
-        String preferredBackend) {
+        String preferredBackend,
+        List<String> licenses) {
 
     public ModelDescriptor {
         parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
         messages = messages == null ? List.of() : List.copyOf(messages);
+        licenses = licenses == null ? List.of() : List.copyOf(licenses);
+    }
+
+    /** A model without licenses: the constructor of contract 1.2, kept for its callers. */
+    public ModelDescriptor(String name, String format, Path model, String digest, long size, Instant modifiedAt,
+            String template, String system, Map<String, Object> parameters, List<Message> messages, String preferredBackend) {
+        this(name, format, model, digest, size, modifiedAt, template, system, parameters, messages, preferredBackend, List.of());
     }
 
     /** A chat message given in a Modelfile. */

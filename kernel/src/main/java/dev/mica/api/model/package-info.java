@@ -3,7 +3,7 @@
  * parameters), plus blob upload, pulls from registries, create, copy and delete.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package dev.mica.api.model;
 
 import org.osgi.annotation.bundle.Export;

@@ -228,18 +228,7 @@ final class BlobDownload {
     }
 
     private void checkSpace(long needed, String digest) throws IOException {
-        long free = disk.usableSpace(blobs.dir());
-        if (free < needed) {
-            throw new Disk.DiskException("not enough disk space for " + digest + " in " + blobs.dir() + ": " + bytes(needed)
-                    + " still to download, " + bytes(free) + " free", null);
-        }
-    }
-
-    static String bytes(long n) {
-        if (n >= 1L << 30) return String.format(Locale.ROOT, "%.1f GiB", n / (double) (1L << 30));
-        if (n >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
-        if (n >= 1L << 10) return String.format(Locale.ROOT, "%.1f KiB", n / (double) (1L << 10));
-        return n + " bytes";
+        disk.requireSpace(blobs.dir(), needed, digest + " (still to download)");
     }
 
     private static final class Part {
@@ -309,7 +298,7 @@ final class BlobDownload {
                         if (failure.get() != null) return;
                         int want = (int) Math.min(buf.length, p.size - p.completed.get());
                         int n = in.read(buf, 0, want);
-                        if (n < 0) throw new IOException("the connection closed " + bytes(p.size - p.completed.get()) + " before the end of the part");
+                        if (n < 0) throw new IOException("the connection closed " + Disk.bytes(p.size - p.completed.get()) + " before the end of the part");
                         write(ByteBuffer.wrap(buf, 0, n), p.offset + p.completed.get());
                         p.completed.addAndGet(n);
                         lastRead = System.currentTimeMillis();
@@ -320,8 +309,8 @@ final class BlobDownload {
                     if (failure.get() != null) return;
                     failures = p.completed.get() > before ? 1 : failures + 1;
                     if (failures > settings.retries()) {
-                        throw new IOException("the download of " + digest + " broke off at " + bytes(p.offset + p.completed.get()) + " of "
-                                + bytes(blobSize) + " after " + failures + " tries: " + Http.reason(e) + "; pull again to resume", e);
+                        throw new IOException("the download of " + digest + " broke off at " + Disk.bytes(p.offset + p.completed.get()) + " of "
+                                + Disk.bytes(blobSize) + " after " + failures + " tries: " + Http.reason(e) + "; pull again to resume", e);
                     }
                     LOG.log(System.Logger.Level.DEBUG, "retrying a part of " + digest + " after: " + e);
                     pause(failures);
@@ -338,14 +327,7 @@ final class BlobDownload {
                     pos += disk.write(channel, data, pos);
                 }
             } catch (IOException e) {
-                long free = -1;
-                try {
-                    free = disk.usableSpace(blobs.dir());
-                } catch (IOException ignored) {
-                    // the message below says what we know
-                }
-                throw new Disk.DiskException("cannot write " + digest + " to " + blobs.dir() + ": " + e.getMessage()
-                        + (free >= 0 ? " (" + bytes(free) + " free)" : "") + "; free some space and pull again to resume", e);
+                throw disk.writeFailed(digest, blobs.dir(), e, "free some space and pull again to resume");
             }
         }
 

@@ -2,12 +2,14 @@ package dev.mica.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -31,10 +33,12 @@ final class Blobs {
     private static final Pattern BLOB_FILE = Pattern.compile("sha256-[0-9a-f]{64}");
 
     private final Path dir;
+    private final Disk disk;
     private final Map<String, Integer> pins = new ConcurrentHashMap<>();
 
-    Blobs(Path dir) {
+    Blobs(Path dir, Disk disk) {
         this.dir = dir;
+        this.disk = disk;
     }
 
     Path dir() {
@@ -74,13 +78,7 @@ final class Blobs {
         Path tmp = Files.createTempFile(dir, ".upload-", ".tmp");
         try {
             MessageDigest sha = sha256();
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    sha.update(buf, 0, n);
-                    out.write(buf, 0, n);
-                }
-            }
+            write(in, tmp, sha, expectedDigest == null ? "an upload" : normalize(expectedDigest), "free some space and upload again");
             String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
             if (expectedDigest != null && !actual.equals(normalize(expectedDigest))) {
                 throw new DigestMismatchException("digest mismatch: expected " + normalize(expectedDigest) + ", got " + actual);
@@ -89,6 +87,26 @@ final class Blobs {
             return actual;
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Copies {@code in} into {@code target} through the {@link Disk}. Only the writes become a
+     * {@link Disk.DiskException}: a failed read (a client that hung up) is not the disk's fault.
+     */
+    private void write(InputStream in, Path target, MessageDigest sha, String what, String advice) throws IOException {
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] buf = new byte[1 << 16];
+            long position = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                if (sha != null) sha.update(buf, 0, n);
+                ByteBuffer data = ByteBuffer.wrap(buf, 0, n);
+                try {
+                    while (data.hasRemaining()) position += disk.write(out, data, position);
+                } catch (IOException e) {
+                    throw disk.writeFailed(what, dir, e, advice);
+                }
+            }
         }
     }
 
@@ -124,9 +142,13 @@ final class Blobs {
         Path tmp = dir.resolve(".import-" + System.nanoTime() + "-" + Thread.currentThread().threadId() + ".tmp");
         try {
             try {
-                Files.createLink(tmp, file);
+                disk.link(tmp, file);
             } catch (IOException | UnsupportedOperationException e) {
-                Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+                // another file system: a real copy, which needs the room for it
+                disk.requireSpace(dir, Files.size(file), file.getFileName().toString());
+                try (InputStream in = Files.newInputStream(file)) {
+                    write(in, tmp, null, file.getFileName().toString(), "free some space and create again");
+                }
             }
             if (verify) {
                 String actual = "sha256:" + hash(tmp);

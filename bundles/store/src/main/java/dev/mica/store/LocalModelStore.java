@@ -60,8 +60,8 @@ public final class LocalModelStore implements ModelStore {
 
     LocalModelStore(Path root, Path ollamaRoot, PullSettings settings, Disk disk) {
         this.views = new FolderViews(root.resolve("folders"));
-        this.own = new ModelDir(root, true, views);
-        this.ollama = ollamaRoot == null || sameFolder(root, ollamaRoot) ? null : new ModelDir(ollamaRoot, false, views);
+        this.own = new ModelDir(root, true, views, disk);
+        this.ollama = ollamaRoot == null || sameFolder(root, ollamaRoot) ? null : new ModelDir(ollamaRoot, false, views, Disk.REAL);
         this.puller = new Puller(own, ollama, settings, disk);
     }
 
@@ -472,6 +472,8 @@ public final class LocalModelStore implements ModelStore {
             throw new ModelStoreException(Kind.INVALID, e.getMessage());
         } catch (Blobs.DigestMismatchException e) {
             throw new ModelStoreException(Kind.INVALID, e.getMessage());
+        } catch (Disk.DiskException e) {
+            throw new ModelStoreException(Kind.IO, e.getMessage(), e);
         }
     }
 

@@ -32,9 +32,9 @@ final class ModelDir {
     private final FolderViews views;
 
     /** {@code views}: where the folders of safetensors models are made (in mica's store, also for Ollama's). */
-    ModelDir(Path root, boolean writable, FolderViews views) {
+    ModelDir(Path root, boolean writable, FolderViews views, Disk disk) {
         this.root = root;
-        this.blobs = new Blobs(root.resolve("blobs"));
+        this.blobs = new Blobs(root.resolve("blobs"), disk);
         this.writable = writable;
         this.views = views;
     }

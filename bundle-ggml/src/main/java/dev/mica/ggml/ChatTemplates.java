@@ -3,6 +3,7 @@ package dev.mica.ggml;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
+import dev.mica.api.backend.Tokenizer;
 import dev.mica.ggml.ffm.Layouts;
 import dev.mica.ggml.ffm.Llama;
 import java.lang.foreign.Arena;
@@ -18,16 +19,13 @@ import java.util.Optional;
  * "chatml" or "llama3"). mica renders the model's Jinja template in Java; this is the fallback.
  */
 final class ChatTemplates {
-    /** One chat message, as the formatter takes it. */
-    record Message(String role, String content) {}
-
     private ChatTemplates() {}
 
     /**
      * Formats messages with a template (its Jinja text, or a built-in name). Empty when libllama does
      * not recognize the template.
      */
-    static Optional<String> apply(Llama llama, String template, List<Message> messages, boolean addAssistant) {
+    static Optional<String> apply(Llama llama, String template, List<Tokenizer.ChatTurn> messages, boolean addAssistant) {
         if (template == null) {
             return Optional.empty();
         }
@@ -36,7 +34,7 @@ final class ChatTemplates {
             long size = Layouts.CHAT_MESSAGE.byteSize();
             int estimate = 0;
             for (int i = 0; i < messages.size(); i++) {
-                Message m = messages.get(i);
+                Tokenizer.ChatTurn m = messages.get(i);
                 MemorySegment message = chat.asSlice(i * size, size);
                 Layouts.CHAT_ROLE.set(message, 0L, arena.allocateFrom(m.role()));
                 Layouts.CHAT_CONTENT.set(message, 0L, arena.allocateFrom(m.content()));

@@ -23,7 +23,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -201,17 +200,6 @@ final class GgmlModel implements LoadedModel {
 
     void forget(GgmlContext context) {
         contexts.remove(context);
-    }
-
-    /**
-     * The model's own chat template applied by libllama's built-in formatter (no Jinja: about 50
-     * known template families, matched by heuristics). A fallback for when the Jinja renderer cannot
-     * run a template; empty when libllama does not recognize it either.
-     */
-    Optional<String> applyBuiltinTemplate(List<ChatTemplates.Message> messages, boolean addAssistant) {
-        try (var _ = reading()) {
-            return ChatTemplates.apply(llama, info.chatTemplate(), messages, addAssistant);
-        }
     }
 
     /** A held lock, released by try-with-resources. */

@@ -8,6 +8,8 @@ import dev.mica.ggml.ffm.Llama;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -163,6 +165,14 @@ final class GgmlTokenizer implements Tokenizer {
                 throw new IllegalArgumentException(tokens.length + " tokens cannot be detokenized");
             }
             return new String(text.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** libllama's built-in formatter, which recognises the model's template by its markers. */
+    @Override
+    public Optional<String> applyBuiltinChatTemplate(List<ChatTurn> turns, boolean addAssistant) {
+        try (var _ = model.reading()) {
+            return ChatTemplates.apply(llama, model.info().chatTemplate(), turns, addAssistant);
         }
     }
 

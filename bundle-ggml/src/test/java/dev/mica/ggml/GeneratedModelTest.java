@@ -511,9 +511,9 @@ class GeneratedModelTest {
 
     @Test
     void libllamasBuiltinTemplatesFormatAChat() {
-        List<ChatTemplates.Message> chat = List.of(new ChatTemplates.Message("user", "hello"));
+        List<Tokenizer.ChatTurn> chat = List.of(new Tokenizer.ChatTurn("user", "hello"));
         assertEquals("<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n",
-                model.applyBuiltinTemplate(chat, true).orElseThrow(), "recognized as chatml by its markers");
+                model.tokenizer().applyBuiltinChatTemplate(chat, true).orElseThrow(), "recognized as chatml by its markers");
         var llama = model.llama();
         assertTrue(ChatTemplates.builtinNames(llama).contains("chatml"));
         assertTrue(ChatTemplates.apply(llama, "llama3", chat, true).orElseThrow().contains("<|start_header_id|>user"));

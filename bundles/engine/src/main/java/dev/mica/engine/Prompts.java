@@ -13,6 +13,7 @@ import dev.mica.api.model.ModelDescriptor;
 import dev.mica.engine.output.ChatFormat;
 import dev.mica.jinja.Template;
 import dev.mica.jinja.TemplateException;
+import java.lang.System.Logger.Level;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -22,14 +23,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Renders requests into prompt tokens. Chat goes through the model's Jinja chat template (the
  * Modelfile's TEMPLATE when it is Jinja, else the GGUF's own); a generate request without raw is a
  * one-message chat. Ollama-style Go templates from Modelfiles are understood for their common
- * placeholders only.
+ * placeholders only. A model's template the Jinja interpreter cannot run falls back on the
+ * backend's built-in formatter.
  */
 final class Prompts {
+    private static final System.Logger LOG = System.getLogger("mica.engine");
+
+    /** Templates already said to fall back to the built-in formatter: one warning each, not one per request. */
+    private final Set<String> fellBack = ConcurrentHashMap.newKeySet();
     private final Map<String, Template> parsed = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Template> e) {
@@ -157,8 +166,32 @@ final class Prompts {
         return t.endsWith("<think>");
     }
 
+    /**
+     * Renders the chat template. When the model's own template is one mica's Jinja cannot run (it
+     * does not parse, or uses something the interpreter lacks), the backend's built-in formatter
+     * takes over, as llama.cpp falls back on its own; never for a template that rejected the
+     * conversation ({@code raise_exception}), nor when tools or a suffix need the template itself.
+     */
     private String render(String source, List<Message> messages, List<Map<String, Object>> tools, ModelInfo info, Tokenizer tok, Think think, String suffix)
             throws InferenceException {
+        try {
+            return renderJinja(source, messages, tools, info, tok, think, suffix);
+        } catch (InferenceException e) {
+            boolean cannotRun = e.getCause() instanceof TemplateException te
+                    && (te.kind() == TemplateException.Kind.SYNTAX || te.kind() == TemplateException.Kind.RUNTIME);
+            if (!cannotRun || !source.equals(info.chatTemplate()) || !tools.isEmpty() || suffix != null) throw e;
+            List<Tokenizer.ChatTurn> turns = messages.stream().map(m -> new Tokenizer.ChatTurn(m.role(), m.content() == null ? "" : m.content())).toList();
+            Optional<String> builtin = tok.applyBuiltinChatTemplate(turns, true);
+            if (builtin.isEmpty()) throw e;
+            if (fellBack.add(source)) {
+                LOG.log(Level.WARNING, "the model's chat template cannot be rendered (" + e.getMessage() + "); using the backend's built-in formatter for it");
+            }
+            return builtin.get();
+        }
+    }
+
+    private String renderJinja(String source, List<Message> messages, List<Map<String, Object>> tools, ModelInfo info, Tokenizer tok, Think think,
+                               String suffix) throws InferenceException {
         Template t;
         try {
             t = parsed.get(source);

@@ -119,6 +119,68 @@ class PromptsTest {
         assertEquals(InferenceException.Kind.INVALID_REQUEST, e.kind());
     }
 
+    /** BYTES with a built-in formatter that writes each turn as {@code role: content} and records what it was asked. */
+    private static Tokenizer withBuiltinFormatter(List<List<Tokenizer.ChatTurn>> asked) {
+        return new Tokenizer() {
+            @Override
+            public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+                return BYTES.encode(text, addSpecial, parseSpecial);
+            }
+
+            @Override
+            public byte[] piece(int token) {
+                return BYTES.piece(token);
+            }
+
+            @Override
+            public boolean isEndOfGeneration(int token) {
+                return false;
+            }
+
+            @Override
+            public int vocabSize() {
+                return 256;
+            }
+
+            @Override
+            public java.util.Optional<String> applyBuiltinChatTemplate(List<ChatTurn> turns, boolean addAssistant) {
+                asked.add(turns);
+                StringBuilder sb = new StringBuilder();
+                turns.forEach(t -> sb.append(t.role()).append(": ").append(t.content()).append('\n'));
+                return java.util.Optional.of(sb.append(addAssistant ? "assistant: " : "").toString());
+            }
+        };
+    }
+
+    @Test
+    void aModelTemplateJinjaCannotRunFallsBackOnTheBackendsBuiltinFormatter() throws InferenceException {
+        List<List<Tokenizer.ChatTurn>> asked = new ArrayList<>();
+        Tokenizer tok = withBuiltinFormatter(asked);
+        ChatRequest r = ChatRequest.of("m", List.of(Message.of("system", "Be brief."), Message.of("user", "hi")));
+        for (String unrunnable : List.of("{% for m in messages %}<|im_start|>{{ m.content }}", "<|im_start|>{{ messages | no_such_filter }}")) {
+            String rendered = text(prompts.chat(r, model(null), info(unrunnable), tok, null).tokens());
+            assertEquals("system: Be brief.\nuser: hi\nassistant: ", rendered, unrunnable);
+        }
+        GenerateRequest g = new GenerateRequest("m", "hello", null, null, null, false, null, null, null, null, null, null, false, 0);
+        assertEquals("user: hello\nassistant: ", text(prompts.generate(g, model(null), info("{% if %}"), tok, null).tokens()));
+
+        InferenceException noBuiltin = assertThrows(InferenceException.class, () -> prompts.chat(r, model(null), info("{% if %}"), BYTES, null));
+        assertTrue(noBuiltin.getMessage().contains("does not parse"), noBuiltin.getMessage());
+    }
+
+    @Test
+    void theBuiltinFormatterNeverOverridesATemplatesOwnRefusalNorDropsTools() {
+        List<List<Tokenizer.ChatTurn>> asked = new ArrayList<>();
+        Tokenizer tok = withBuiltinFormatter(asked);
+        ChatRequest r = ChatRequest.of("m", List.of(Message.of("user", "hi")));
+        InferenceException refused = assertThrows(InferenceException.class,
+                () -> prompts.chat(r, model(null), info("{{ raise_exception('roles must alternate') }}"), tok, null));
+        assertTrue(refused.getMessage().contains("roles must alternate"), refused.getMessage());
+        ChatRequest withTools = new ChatRequest("m", List.of(Message.of("user", "hi")), List.of(Map.of("type", "function")), null, null, null, null, false, 0, null);
+        assertThrows(InferenceException.class, () -> prompts.chat(withTools, model(null), info("{% if %}"), tok, null));
+        assertTrue(asked.isEmpty(), "the built-in formatter was not asked");
+    }
+
     @Test
     void rawPromptsFollowTheirContext() throws InferenceException {
         GenerateRequest r = new GenerateRequest("m", "more", null, null, null, true, new int[] {'a', 'b'}, null, null, null, null, null, false, 0);

@@ -2,6 +2,8 @@ package dev.mica.api.backend;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 
 /** The model's vocabulary. Thread-safe. */
 public interface Tokenizer {
@@ -26,6 +28,19 @@ public interface Tokenizer {
     }
 
     int vocabSize();
+
+    /** One turn of a chat, as {@link #applyBuiltinChatTemplate} takes it. */
+    record ChatTurn(String role, String content) {}
+
+    /**
+     * The chat formatted by the backend's own formatter for this model's chat template (libllama
+     * knows about 50 template families by their markers), as Hugging Face tokenizers carry
+     * {@code apply_chat_template}. The engine renders templates itself and asks for this only when
+     * it cannot; empty when the backend has no formatter or does not recognise the template.
+     */
+    default Optional<String> applyBuiltinChatTemplate(List<ChatTurn> turns, boolean addAssistant) {
+        return Optional.empty();
+    }
 
     /** Decodes tokens to text; incomplete UTF-8 at the end is replaced. */
     default String decode(int[] tokens) {

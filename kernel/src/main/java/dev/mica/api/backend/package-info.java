@@ -5,7 +5,7 @@
  * prefix cache can reuse work across requests.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package dev.mica.api.backend;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,4 +1,4 @@
-// Reference output for GgmlRealModelTest: llama.cpp's own greedy decoding of stories260K.
+// Reference output for SharedModelsTest: llama.cpp's own greedy decoding of stories260K.
 //
 // Same steps as the Java test: tokenize "Once upon a time" with the vocabulary's special tokens
 // (BOS), decode the prompt as one batch, then pick the arg-max token 64 times (or until an

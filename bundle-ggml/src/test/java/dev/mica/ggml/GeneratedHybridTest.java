@@ -35,4 +35,12 @@ class GeneratedHybridTest {
             }
         }
     }
+
+    /** The shared tiny-qwen35's test on the generated hybrid, so CI runs it without ../shared. */
+    @Test
+    void theGeneratedHybridRefusesPartialRemovalAndResumesFromSnapshots() throws Exception {
+        Path file = dir.resolve("hybrid-f32.gguf");
+        SyntheticHybrid.qwen35(SyntheticHybrid.HybridConfig.tiny(), GgmlType.F32).write(file);
+        SharedModelsTest.hybridRefusesPartialRemovalAndResumesFromSnapshots(file);
+    }
 }

@@ -167,6 +167,47 @@ class GeneratedModelTest {
         assertNotEquals(runs.get(0), runs.get(2), "another seed draws other tokens");
     }
 
+    private static List<Integer> sample(SamplingParams params, int[] prompt, int count) throws Exception {
+        try (InferenceContext context = context(256, 1, 64, false); Sampler sampler = context.sampler(params, null)) {
+            return Decoding.generate(context, sampler, tokenizer, 0, prompt, count).tokens();
+        }
+    }
+
+    /** Whether some token comes again within {@code window} tokens of its last use, the prompt included. */
+    private static boolean repeatsWithin(int[] prompt, List<Integer> generated, int window) {
+        List<Integer> all = new ArrayList<>();
+        for (int t : prompt) all.add(t);
+        for (int i = 0; i < generated.size(); i++) {
+            int at = all.size();
+            if (all.subList(Math.max(0, at - window), at).contains(generated.get(i))) return true;
+            all.add(generated.get(i));
+        }
+        return false;
+    }
+
+    @Test
+    void eachTruncationAtItsTightestLeavesOnlyTheMostLikelyToken() throws Exception {
+        int[] prompt = prompt("the dog ran");
+        List<Integer> greedy = sample(SamplingParams.GREEDY, prompt, 16);
+        float hot = 5f;
+        assertNotEquals(greedy, sample(new SamplingParams(hot, 0, 1f, 0f, 1f, 0, 1f, 0f, 0f, 7), prompt, 16),
+                "a hot temperature alone draws other tokens than greedy");
+        assertEquals(greedy, sample(new SamplingParams(hot, 1, 1f, 0f, 1f, 0, 1f, 0f, 0f, 7), prompt, 16), "top_k 1");
+        assertEquals(greedy, sample(new SamplingParams(hot, 0, 1e-6f, 0f, 1f, 0, 1f, 0f, 0f, 7), prompt, 16), "top_p near 0");
+        assertEquals(greedy, sample(new SamplingParams(hot, 0, 1f, 1f, 1f, 0, 1f, 0f, 0f, 7), prompt, 16), "min_p 1");
+    }
+
+    @Test
+    void eachPenaltyKeepsRecentTokensFromComingBack() throws Exception {
+        int[] prompt = prompt("the dog ran");
+        int window = 16;
+        assertTrue(repeatsWithin(prompt, sample(SamplingParams.GREEDY, prompt, 24), window), "unpenalized, this model repeats itself");
+        float huge = 1e6f;
+        assertFalse(repeatsWithin(prompt, sample(new SamplingParams(0f, 0, 1f, 0f, 1f, window, huge, 0f, 0f, 0), prompt, 24), window), "repeat_penalty");
+        assertFalse(repeatsWithin(prompt, sample(new SamplingParams(0f, 0, 1f, 0f, 1f, window, 1f, huge, 0f, 0), prompt, 24), window), "presence_penalty");
+        assertFalse(repeatsWithin(prompt, sample(new SamplingParams(0f, 0, 1f, 0f, 1f, window, 1f, 0f, huge, 0), prompt, 24), window), "frequency_penalty");
+    }
+
     @Test
     void generationStopsAtTheEndOfGenerationToken() throws Exception {
         try (GgmlModel ending = TestSupport.load(TestSupport.endsAtOnceModel());

@@ -89,25 +89,28 @@ final class Chat {
     }
 
     /**
-     * Sends the user's message and shows the answer as it streams. A cancelled answer (Ctrl-C) is
-     * dropped from the conversation, with the message that asked for it.
+     * Sends the user's message and shows the answer as it streams, with a spinner on a terminal
+     * until there is something to show (the model may be loading, the prompt being read). A
+     * cancelled answer (Ctrl-C) is dropped from the conversation, with the message that asked for it.
      */
     void send(String text, PrintWriter out, Client.Cancel cancelOrNull) throws IOException {
         Client.Cancel cancel = cancelOrNull != null ? cancelOrNull : new Client.Cancel();
         messages.addObject().put("role", "user").put("content", text);
         StringBuilder answer = new StringBuilder();
-        Shown shown = new Shown(out, cli.stdoutTerminal(), cancel);
         JsonNode[] done = new JsonNode[1];
-        try {
-            client.stream("/api/chat", body(messages), cancel, node -> {
-                shown.chunk(node.path("message"), answer);
-                if (node.path("done").asBoolean(false)) done[0] = node;
-            });
-        } catch (IOException | RuntimeException e) {
-            messages.remove(messages.size() - 1);
-            throw e;
+        try (Spinner waiting = Spinner.start(cli.err(), cli.stderrTerminal(), "")) {
+            Shown shown = new Shown(out, cli.stdoutTerminal(), cancel, waiting);
+            try {
+                client.stream("/api/chat", body(messages), cancel, node -> {
+                    shown.chunk(node.path("message"), answer);
+                    if (node.path("done").asBoolean(false)) done[0] = node;
+                });
+            } catch (IOException | RuntimeException e) {
+                messages.remove(messages.size() - 1);
+                throw e;
+            }
+            shown.end();
         }
-        shown.end();
         if (cancel.cancelled()) {
             messages.remove(messages.size() - 1);
             return;
@@ -149,25 +152,31 @@ final class Chat {
         if (nanos > 0) err.printf(Locale.ROOT, "%-22s%.2f tokens/s%n", what + " rate:", count * 1e9 / nanos);
     }
 
-    /** Writes thinking (dimmed on a terminal, between "Thinking..." and "...done thinking.") and content. */
+    /**
+     * Writes thinking (dimmed on a terminal, between "Thinking..." and "...done thinking.") and
+     * content; stops the spinner before the first of it, since both share the screen.
+     */
     private final class Shown {
         private final PrintWriter out;
         private final boolean terminal;
         private final Client.Cancel cancel;
+        private final Spinner waiting;
         private boolean thinking;
         private boolean any;
         private boolean endsWithNewline = true;
 
-        Shown(PrintWriter out, boolean terminal, Client.Cancel cancel) {
+        Shown(PrintWriter out, boolean terminal, Client.Cancel cancel, Spinner waiting) {
             this.out = out;
             this.terminal = terminal;
             this.cancel = cancel;
+            this.waiting = waiting;
         }
 
         void chunk(JsonNode message, StringBuilder answer) {
             String t = message.path("thinking").asText("");
             String c = message.path("content").asText("");
             if (!t.isEmpty() && !hideThinking) {
+                waiting.close();
                 if (!thinking) {
                     out.print(terminal ? "\033[2mThinking...\n" : "Thinking...\n");
                     thinking = true;
@@ -175,6 +184,7 @@ final class Chat {
                 write(t);
             }
             if (!c.isEmpty()) {
+                waiting.close();
                 if (thinking) {
                     out.print(terminal ? "\n...done thinking.\033[0m\n\n" : "\n...done thinking.\n\n");
                     thinking = false;
@@ -194,6 +204,7 @@ final class Chat {
         }
 
         void end() {
+            waiting.close();
             if (thinking && terminal) out.print("\033[0m");
             if (any && !endsWithNewline) out.println();
             out.flush();

@@ -11,7 +11,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.impl.DumbTerminal;
 import org.junit.jupiter.api.AfterEach;
@@ -51,9 +53,37 @@ class RunTest {
         CliRun.Result r = cli.run("run", "m", "Why", "is", "the", "sky", "blue?");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("You said: Why is the sky blue?\n", r.out());
+        assertEquals("", r.err(), "no spinner on a stderr that is not a terminal");
         JsonNode body = server.requests("POST /api/chat").getLast().body();
         assertEquals("m", body.path("model").asText());
         assertEquals("[{\"role\":\"user\",\"content\":\"Why is the sky blue?\"}]", body.path("messages").toString());
+    }
+
+    /** Stdout redirected, stderr a terminal; both land on one screen, so the order they were written in shows. */
+    private Cli stderrOnATerminal(ByteArrayOutputStream screen) {
+        PrintStream both = new PrintStream(screen, true, StandardCharsets.UTF_8);
+        return new Cli(both, both, new ByteArrayInputStream(new byte[0]), false, false, true, Map.copyOf(cli.env), null, dir.resolve("home"), Duration.ofSeconds(30));
+    }
+
+    @Test
+    void onATerminalASpinnerWaitsForTheFirstTokenAndIsGoneBeforeIt() {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        Cli c = stderrOnATerminal(screen);
+        assertEquals(0, Mica.commandLine(c).execute("run", "m", "hi"));
+        String shown = screen.toString(StandardCharsets.UTF_8);
+        assertTrue(shown.startsWith("\r" + Spinner.FRAMES.charAt(0) + "\033[K"), shown);
+        assertTrue(shown.endsWith("\r\033[KYou said: hi\n"), "the spinner's line is cleared before the answer, and nothing follows it: " + shown);
+    }
+
+    @Test
+    void aFailedAnswerClearsTheSpinnerBeforeTheError() {
+        server.on("POST /api/chat", r -> Answer.ndjson("{\"error\":\"out of memory\"}"));
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        Cli c = stderrOnATerminal(screen);
+        assertEquals(1, Mica.commandLine(c).execute("run", "m", "hi"));
+        String shown = screen.toString(StandardCharsets.UTF_8);
+        assertTrue(shown.startsWith("\r" + Spinner.FRAMES.charAt(0) + "\033[K"), shown);
+        assertTrue(shown.endsWith("\r\033[KError: out of memory\n"), shown);
     }
 
     @Test

@@ -44,6 +44,7 @@ final class ChatSession {
     static final String SHOW_HELP = """
             Available Commands:
               /show info         Show details for this model
+              /show license      Show model license
               /show modelfile    Show Modelfile for this model
               /show parameters   Show parameters for this model
               /show system       Show system message
@@ -231,6 +232,10 @@ final class ChatSession {
         }
         switch (w[1].toLowerCase(Locale.ROOT)) {
             case "info" -> ShowCommand.print(out, s);
+            case "license" -> {
+                String license = s.path("license").asText("");
+                out.println(license.isBlank() ? "No license was specified for this model." : license);
+            }
             case "modelfile" -> out.println(s.path("modelfile").asText(""));
             case "parameters" -> {
                 String model = s.path("parameters").asText("");

@@ -14,12 +14,13 @@ import java.util.Map;
  * Ollama's Modelfile: FROM, PARAMETER, TEMPLATE, SYSTEM, MESSAGE, LICENSE, with """ multi-line
  * values. ADAPTER is refused: mica does not apply LoRA adapters yet.
  */
-record Modelfile(String from, Map<String, List<String>> parameters, String template, String system, List<String[]> messages) {
+record Modelfile(String from, Map<String, List<String>> parameters, String template, String system, List<String[]> messages, List<String> licenses) {
 
     static Modelfile parse(String text, Path baseDir) {
         String from = null, template = null, system = null;
         Map<String, List<String>> params = new LinkedHashMap<>();
         List<String[]> messages = new ArrayList<>();
+        List<String> licenses = new ArrayList<>();
         List<String> lines = text.lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -42,7 +43,7 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
                 case "FROM" -> from = resolveFrom(rest, baseDir);
                 case "TEMPLATE" -> template = rest;
                 case "SYSTEM" -> system = rest;
-                case "LICENSE" -> { }
+                case "LICENSE" -> licenses.add(rest);
                 case "PARAMETER" -> {
                     String[] kv = rest.split("\\s+", 2);
                     if (kv.length != 2) throw new CliException("Modelfile line " + (i + 1) + ": PARAMETER needs a name and a value");
@@ -57,7 +58,7 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
             }
         }
         if (from == null) throw new CliException("Modelfile has no FROM line");
-        return new Modelfile(from, params, template, system, messages);
+        return new Modelfile(from, params, template, system, messages, licenses);
     }
 
     private static String resolveFrom(String from, Path baseDir) {
@@ -76,6 +77,13 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
         ObjectNode body = json.createObjectNode().put("from", from);
         if (template != null) body.put("template", template);
         if (system != null) body.put("system", system);
+        // Ollama's API takes one license as a string and several as an array; a model may carry
+        // several (Llama's license and its acceptable use policy).
+        if (licenses.size() == 1) body.put("license", licenses.getFirst());
+        if (licenses.size() > 1) {
+            ArrayNode a = body.putArray("license");
+            licenses.forEach(a::add);
+        }
         if (!parameters.isEmpty()) {
             ObjectNode p = body.putObject("parameters");
             parameters.forEach((k, values) -> {

@@ -26,6 +26,7 @@ final class ShowCommand implements Callable<Integer> {
         @Option(names = "--parameters", description = "Show the parameters.") boolean parameters;
         @Option(names = "--template", description = "Show the template.") boolean template;
         @Option(names = "--system", description = "Show the system prompt.") boolean system;
+        @Option(names = "--license", description = "Show the license.") boolean license;
     }
 
     ShowCommand(Cli cli) {
@@ -36,7 +37,7 @@ final class ShowCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JsonNode s = Models.show(cli.connect(), model);
         if (part != null) {
-            String field = part.modelfile ? "modelfile" : part.parameters ? "parameters" : part.template ? "template" : "system";
+            String field = part.modelfile ? "modelfile" : part.parameters ? "parameters" : part.template ? "template" : part.license ? "license" : "system";
             cli.out().println(s.path(field).asText(""));
             return 0;
         }

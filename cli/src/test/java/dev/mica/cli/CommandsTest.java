@@ -101,7 +101,7 @@ class CommandsTest {
 
     @Test
     void showPrintsTheOverviewOrOnePart() {
-        server.on("POST /api/show", r -> Answer.json("{\"template\":\"{{ .Prompt }}\",\"system\":\"Be brief.\",\"parameters\":\"temperature                    0.2\\nstop                           \\\"<|eot_id|>\\\"\","
+        server.on("POST /api/show", r -> Answer.json("{\"license\":\"MIT License\\nCopyright\",\"template\":\"{{ .Prompt }}\",\"system\":\"Be brief.\",\"parameters\":\"temperature                    0.2\\nstop                           \\\"<|eot_id|>\\\"\","
                 + "\"details\":{\"family\":\"llama\",\"parameter_size\":\"1.2B\",\"quantization_level\":\"Q8_0\"},"
                 + "\"model_info\":{\"general.architecture\":\"llama\",\"llama.context_length\":131072,\"llama.embedding_length\":2048},\"capabilities\":[\"completion\",\"tools\"]}"));
         CliRun.Result r = cli.run("show", "llama3.2");
@@ -128,6 +128,7 @@ class CommandsTest {
                 """, r.out());
         assertEquals("llama3.2", server.requests("POST /api/show").getFirst().body().path("model").asText());
         assertEquals("{{ .Prompt }}\n", cli.run("show", "llama3.2", "--template").out());
+        assertEquals("MIT License\nCopyright\n", cli.run("show", "llama3.2", "--license").out());
         assertEquals(2, cli.run("show", "llama3.2", "--template", "--system").exitCode(), "the parts exclude each other");
     }
 
@@ -203,6 +204,15 @@ class CommandsTest {
         server.on("HEAD /api/blobs/*", r2 -> new Answer(200, null, null));
         assertEquals(0, cli.run("create", "again", "-f", dir.resolve("Modelfile").toString(), "--upload").exitCode());
         assertEquals(1, server.requests("POST /api/blobs/" + digest).size(), "a blob the server has is not sent again");
+    }
+
+    @Test
+    void createSendsTheModelfilesLicenses() throws Exception {
+        Files.writeString(dir.resolve("Modelfile"), "FROM llama3.2\nLICENSE \"\"\"\nMIT License\n\nCopyright\n\"\"\"\nLICENSE Acceptable Use Policy\n");
+        server.on("POST /api/create", r -> Answer.ndjson("{\"status\":\"success\"}"));
+        assertEquals(0, cli.run("create", "mine", "-f", dir.resolve("Modelfile").toString()).exitCode());
+        assertEquals("{\"from\":\"llama3.2\",\"license\":[\"\\nMIT License\\n\\nCopyright\\n\",\"Acceptable Use Policy\"],\"model\":\"mine\"}",
+                server.requests("POST /api/create").getFirst().body().toString());
     }
 
     @Test

@@ -33,6 +33,20 @@ class ModelfileTest {
     }
 
     @Test
+    void licensesAreSentAsOllamaSendsThemAStringForOneAnArrayForSeveral() {
+        Modelfile several = Modelfile.parse("""
+                FROM llama3.2
+                LICENSE \"\"\"LLAMA 3.2 COMMUNITY LICENSE
+                  1. Grant.\"\"\"
+                LICENSE "Acceptable Use Policy"
+                """, Path.of("/"));
+        assertEquals("{\"from\":\"llama3.2\",\"license\":[\"LLAMA 3.2 COMMUNITY LICENSE\\n  1. Grant.\",\"Acceptable Use Policy\"]}",
+                several.toRequest(new ObjectMapper()).toString());
+        assertEquals("{\"from\":\"x\",\"license\":\"MIT\"}", Modelfile.parse("FROM x\nLICENSE MIT", Path.of("/")).toRequest(new ObjectMapper()).toString());
+        assertEquals("{\"from\":\"x\"}", Modelfile.parse("FROM x", Path.of("/")).toRequest(new ObjectMapper()).toString());
+    }
+
+    @Test
     void refusesAdaptersAndFilesWithoutFrom() {
         assertThrows(CliException.class, () -> Modelfile.parse("FROM x\nADAPTER ./lora.gguf", Path.of("/")));
         assertThrows(CliException.class, () -> Modelfile.parse("SYSTEM hi", Path.of("/")));

@@ -205,6 +205,17 @@ class RunTest {
     }
 
     @Test
+    void showLicensePrintsTheModelsLicenseOrSaysThereIsNone() throws Exception {
+        server.on("POST /api/show", r -> Answer.json("{\"license\":\"MIT License\\n\\nCopyright (c) 2024\",\"details\":{}}"));
+        String screen = chat("/? show\n/show license\n/bye\n", null);
+        assertTrue(screen.contains("  /show license      Show model license\n"), screen);
+        assertTrue(screen.contains("MIT License\n\nCopyright (c) 2024\n"), screen);
+
+        server.on("POST /api/show", r -> Answer.json("{\"details\":{}}"));
+        assertTrue(chat("/show license\n/bye\n", null).contains("No license was specified for this model.\n"));
+    }
+
+    @Test
     void helpUnknownCommandsAndEndOfInput() throws Exception {
         String screen = chat("/?\n/frob\n", null);
         assertTrue(screen.contains("Use \"\"\" to begin a multi-line message."), screen);

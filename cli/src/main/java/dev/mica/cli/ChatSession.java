@@ -261,6 +261,7 @@ final class ChatSession {
         }
     }
 
+    /** Switches to another model, pulled if missing; one that cannot be had leaves the session as it was. */
     private void load(String[] w, PrintWriter out) {
         if (w.length < 2) {
             out.println("Usage: /load <model>");
@@ -271,6 +272,8 @@ final class ChatSession {
             Models.ensure(cli, chat.client(), w[1], false);
             chat.model(w[1]);
             chat.load();
+            // As in Ollama: the answers so far were another model's, so the new one starts afresh.
+            chat.clear();
             out.println("Loading model '" + w[1] + "'");
         } catch (IOException e) {
             chat.model(previous);

@@ -66,6 +66,7 @@ final class LaunchCommand implements Callable<Integer> {
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
         pb.environment().clear();
         pb.environment().putAll(cli.env());
+        pb.environment().keySet().removeIf(name -> t.unset().stream().anyMatch(name::equalsIgnoreCase));
         pb.environment().putAll(env);
         Process p = pb.start();
         return p.waitFor();
@@ -82,6 +83,7 @@ final class LaunchCommand implements Callable<Integer> {
         }
         cli.out().println("# " + t.title + " against mica: run these in your shell, then `" + t.program + " " + String.join(" ", t.arguments(model)) + "`");
         env.forEach((k, v) -> cli.out().println("export " + k + "=" + shellQuote(v)));
+        t.unset().forEach(k -> cli.out().println("unset " + k));
     }
 
     static String shellQuote(String v) {

@@ -38,7 +38,10 @@ enum Tool {
     /**
      * What the tool's process gets in its environment. Claude Code: the base URL, the token, and
      * the model for every role it picks models for; an inherited ANTHROPIC_API_KEY is blanked so a
-     * real key is neither preferred over the token nor sent to the local server.
+     * real key is neither preferred over the token nor sent to the local server. Like
+     * {@code ollama launch claude}, it also keeps the attribution line out of the system prompt
+     * (it changes from request to request, so no prompt would share a prefix with the one before
+     * in the server's prefix cache) and sends nothing to Anthropic about a session it does not serve.
      */
     Map<String, String> environment(String server, String model, String apiKey) {
         String key = apiKey == null || apiKey.isBlank() ? PLACEHOLDER_KEY : apiKey;
@@ -54,6 +57,11 @@ enum Tool {
                 env.put("ANTHROPIC_DEFAULT_HAIKU_MODEL", model);
                 env.put("ANTHROPIC_SMALL_FAST_MODEL", model);
                 env.put("CLAUDE_CODE_SUBAGENT_MODEL", model);
+                env.put("CLAUDE_CODE_ATTRIBUTION_HEADER", "0");
+                env.put("DISABLE_TELEMETRY", "1");
+                env.put("DISABLE_ERROR_REPORTING", "1");
+                env.put("DISABLE_FEEDBACK_COMMAND", "1");
+                env.put("CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY", "1");
             }
             case CODEX -> {
                 env.put("OPENAI_BASE_URL", server + "/v1");
@@ -62,6 +70,15 @@ enum Tool {
             case OPENCODE -> { }
         }
         return env;
+    }
+
+    /**
+     * Inherited variables the tool must not get (matched ignoring case, as Windows names are).
+     * CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC also turns off Claude Code's feature flags, which
+     * leaves features such as Channels unavailable; Ollama's launch drops it for that reason.
+     */
+    List<String> unset() {
+        return this == CLAUDE ? List.of("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") : List.of();
     }
 
     /** Arguments that pick the model on the tool's command line. */

@@ -65,6 +65,8 @@ class LaunchTest {
 
     @Test
     void claudeCodeGetsAnthropicsVariablesAndItsExitCodeIsOurs() throws Exception {
+        cli.env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+        cli.env.put("claude_code_disable_nonessential_traffic", "1");
         CliRun.Result r = cli.run("launch", "claude", "--model", "qwen3:8b", "--", "-p", "hello there");
         assertEquals(3, r.exitCode(), r.err());
         assertEquals("ARGS [--model] [qwen3:8b] [-p] [hello there]", args());
@@ -77,6 +79,11 @@ class LaunchTest {
                 "ANTHROPIC_SMALL_FAST_MODEL", "CLAUDE_CODE_SUBAGENT_MODEL")) {
             assertEquals("qwen3:8b", env.get(k), k);
         }
+        assertEquals("0", env.get("CLAUDE_CODE_ATTRIBUTION_HEADER"), "no per-request line at the head of the system prompt");
+        for (String k : List.of("DISABLE_TELEMETRY", "DISABLE_ERROR_REPORTING", "DISABLE_FEEDBACK_COMMAND", "CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY")) {
+            assertEquals("1", env.get(k), k);
+        }
+        assertFalse(env.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC")), "it would turn Claude Code's features off: " + env.keySet());
         assertEquals(record.toString(), env.get("MICA_TEST_RECORD"), "the rest of the environment is passed on");
         assertEquals("qwen3:8b", server.requests("POST /api/show").getFirst().body().path("model").asText());
     }
@@ -141,9 +148,14 @@ class LaunchTest {
         assertTrue(r.out().contains("export ANTHROPIC_BASE_URL=http://" + server.host() + "\n"), r.out());
         assertTrue(r.out().contains("export ANTHROPIC_API_KEY=''\n"), r.out());
         assertTrue(r.out().contains("export ANTHROPIC_MODEL=qwen3:8b\n"), r.out());
+        assertTrue(r.out().contains("export CLAUDE_CODE_ATTRIBUTION_HEADER=0\nexport DISABLE_TELEMETRY=1\nexport DISABLE_ERROR_REPORTING=1\n"
+                + "export DISABLE_FEEDBACK_COMMAND=1\nexport CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY=1\n"), r.out());
+        assertTrue(r.out().endsWith("\nunset CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC\n"), r.out());
         assertFalse(Files.exists(record));
         assertTrue(server.requests().isEmpty());
-        assertTrue(cli.run("launch", "codex", "--model", "m", "--config").out().contains("export OPENAI_BASE_URL=http://" + server.host() + "/v1\n"));
+        String codex = cli.run("launch", "codex", "--model", "m", "--config").out();
+        assertTrue(codex.contains("export OPENAI_BASE_URL=http://" + server.host() + "/v1\n"), codex);
+        assertFalse(codex.contains("unset "), codex);
     }
 
     @Test

@@ -4,16 +4,27 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The runtime's settings, all under {@code mica.*} keys. Sources, lowest first: defaults, the
  * properties file ({@code conf/mica.properties} or {@code --config}), Java system properties, then
- * environment variables ({@code MICA_MODELS} sets {@code mica.models}; {@code MICA_LLAMA_PATH} sets
- * {@code mica.llama.path}). Bundles read the result as framework properties.
+ * environment variables. Bundles read the result as framework properties.
+ *
+ * <p>An environment variable names a key in upper case with every {@code .} and {@code _} as
+ * {@code _}, which alone cannot tell {@code mica.keep_alive} from {@code mica.keep.alive}. So
+ * {@code MICA_X} sets the <em>known</em> key that is spelled {@code X} that way: one of
+ * {@link #UNDERSCORE_KEYS} (which win), else a default's or a key of the properties file or the
+ * system properties (alphabetically first, should two be spelled alike); only a variable that
+ * spells no known key becomes the dotted form. {@code MICA_KEEP_ALIVE} sets {@code mica.keep_alive},
+ * {@code MICA_LLAMA_PATH} sets {@code mica.llama.path}, {@code MICA_FOO_BAR} sets {@code mica.foo.bar}.
  */
 public final class MicaConfig {
     public static final String HOME = "mica.home";
@@ -24,6 +35,16 @@ public final class MicaConfig {
     public static final String DEPLOY_POLL_MS = "mica.deploy.poll";
     public static final String LLAMA_PATH = "mica.llama.path";
 
+    /**
+     * The keys with an underscore that bundles read, though neither a default nor the shipped
+     * properties file names them; without this list their variables (MICA_KEEP_ALIVE) would set a
+     * dotted key no bundle reads. A bundle that reads a new one adds it here.
+     */
+    public static final List<String> UNDERSCORE_KEYS = List.of(
+            "mica.keep_alive", "mica.num_thread", "mica.num_parallel", "mica.kv_unified", "mica.max_queue",
+            "mica.api_key", "mica.http.max_body",
+            "mica.cache.resident_cells", "mica.cache.host_bytes", "mica.cache.checkpoint_interval", "mica.cache.checkpoint_tail");
+
     private final Map<String, String> values;
 
     private MicaConfig(Map<String, String> values) {
@@ -32,6 +53,10 @@ public final class MicaConfig {
 
     /** Defaults, then the file (if it exists), system properties and environment. */
     public static MicaConfig load(Path home, Path file) throws IOException {
+        return load(home, file, System.getProperties(), System.getenv());
+    }
+
+    static MicaConfig load(Path home, Path file, Properties system, Map<String, String> env) throws IOException {
         Map<String, String> v = defaults(home);
         if (file != null && Files.isRegularFile(file)) {
             Properties p = new Properties();
@@ -40,11 +65,12 @@ public final class MicaConfig {
             }
             p.stringPropertyNames().forEach(k -> v.put(k, p.getProperty(k).replace("${mica.home}", v.get(HOME))));
         }
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("mica."))
-                .forEach(k -> v.put(k, System.getProperty(k)));
-        System.getenv().forEach((k, val) -> {
+        system.stringPropertyNames().stream().filter(k -> k.startsWith("mica."))
+                .forEach(k -> v.put(k, system.getProperty(k)));
+        Map<String, String> known = knownKeysByVariable(v.keySet());
+        env.forEach((k, val) -> {
             if (k.startsWith("MICA_") && k.length() > 5) {
-                v.put(envToKey(k), val);
+                v.put(known.getOrDefault(k, dotted(k)), val);
             }
         });
         return new MicaConfig(v);
@@ -70,8 +96,21 @@ public final class MicaConfig {
         return v;
     }
 
-    static String envToKey(String env) {
-        return "mica." + env.substring(5).toLowerCase(Locale.ROOT).replace('_', '.');
+    /** The environment variable that sets {@code key}: {@code mica.keep_alive} is MICA_KEEP_ALIVE. */
+    static String variable(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /** Each variable's key among the declared and the given ones, by the precedence the class comment gives. */
+    private static Map<String, String> knownKeysByVariable(Set<String> keys) {
+        Map<String, String> byVariable = new HashMap<>();
+        UNDERSCORE_KEYS.forEach(k -> byVariable.putIfAbsent(variable(k), k));
+        new TreeSet<>(keys).forEach(k -> byVariable.putIfAbsent(variable(k), k));
+        return byVariable;
+    }
+
+    private static String dotted(String variable) {
+        return "mica." + variable.substring(5).toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
     /** e.g. linux-x64, mac-arm64: the folder names of llama.cpp's prebuilt natives. */

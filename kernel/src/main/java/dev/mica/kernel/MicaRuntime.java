@@ -36,7 +36,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * }
  * }</pre>
  *
- * A bundle that fails to start is logged and listed in {@link #failures()}; it never stops the kernel.
+ * A bundle that fails to start, at boot or dropped into deploy/ later, is logged once and listed in
+ * {@link #failures()} (and {@code /api/mica/status}); it never stops the kernel.
  */
 public final class MicaRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("mica.kernel");
@@ -44,13 +45,14 @@ public final class MicaRuntime implements AutoCloseable {
     private final MicaConfig config;
     private final Framework framework;
     private final Path storage;
-    private final List<String> failures = new ArrayList<>();
+    private final BundleFailures failures;
     private final long readyNanos;
 
-    private MicaRuntime(MicaConfig config, Framework framework, Path storage, long startNanos) throws BundleException, IOException {
+    private MicaRuntime(MicaConfig config, Framework framework, Path storage, BundleFailures failures, long startNanos) throws BundleException, IOException {
         this.config = config;
         this.framework = framework;
         this.storage = storage;
+        this.failures = failures;
         installAll(config.path(MicaConfig.BUNDLES));
         this.readyNanos = System.nanoTime() - startNanos;
     }
@@ -71,18 +73,24 @@ public final class MicaRuntime implements AutoCloseable {
         props.put("felix.fileinstall.dir", deploy.toString());
         props.put("felix.fileinstall.poll", config.get(MicaConfig.DEPLOY_POLL_MS, "1000"));
         props.put("felix.fileinstall.noInitialDelay", "true");
-        props.put("felix.fileinstall.log.level", "1");
+        // Warnings too, for "Error while starting bundle", and through JUL rather than stdout, where
+        // BundleFailures takes that one off to report it once, as the kernel does its own.
+        props.put("felix.fileinstall.log.level", "2");
+        props.put("felix.fileinstall.log.default", "jul");
         props.put("felix.fileinstall.bundles.new.start", "true");
         Framework fw = new FrameworkFactory().newFramework(props);
         fw.init();
+        BundleFailures failures = new BundleFailures();
+        failures.open(fw.getBundleContext());
         fw.start();
         try {
-            MicaRuntime runtime = new MicaRuntime(config, fw, storage, t0);
+            MicaRuntime runtime = new MicaRuntime(config, fw, storage, failures, t0);
             LOG.log(Level.INFO, "kernel ready in {0} ms, {1} ms after the JVM started ({2} bundles active, {3} failed)",
                     runtime.readyNanos / 1_000_000, java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(),
-                    runtime.activeBundles(), runtime.failures.size());
+                    runtime.activeBundles(), failures.list().size());
             return runtime;
         } catch (BundleException | IOException | RuntimeException e) {
+            failures.close();
             fw.stop();
             throw e;
         }
@@ -103,7 +111,7 @@ public final class MicaRuntime implements AutoCloseable {
             try {
                 installed.add(context().installBundle(jar.toUri().toString()));
             } catch (BundleException e) {
-                fail(jar.getFileName().toString(), e);
+                failures.jar(jar.getFileName().toString(), e);
             }
         }
         for (Bundle b : installed) {
@@ -120,16 +128,8 @@ public final class MicaRuntime implements AutoCloseable {
             b.start();
             LOG.log(Level.DEBUG, () -> b.getSymbolicName() + " started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         } catch (BundleException | RuntimeException e) {
-            fail(b.getSymbolicName(), e);
+            failures.bundle(b, e);
         }
-    }
-
-    private void fail(String what, Exception e) {
-        String message = what + ": " + e.getMessage();
-        synchronized (failures) {
-            failures.add(message);
-        }
-        LOG.log(Level.ERROR, "bundle failed to start, the kernel carries on: " + message);
     }
 
     /** Installs and starts one more bundle, as hot deploy does. */
@@ -200,10 +200,9 @@ public final class MicaRuntime implements AutoCloseable {
         return service(Inference.class, Duration.ofSeconds(30));
     }
 
+    /** The bundles that failed to start, however they came (bundles/, deploy/, a refresh), and have not started since. */
     public List<String> failures() {
-        synchronized (failures) {
-            return List.copyOf(failures);
-        }
+        return failures.list();
     }
 
     public long activeBundles() {
@@ -221,6 +220,7 @@ public final class MicaRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        failures.close();
         try {
             framework.stop();
             framework.waitForStop(TimeUnit.SECONDS.toMillis(30));

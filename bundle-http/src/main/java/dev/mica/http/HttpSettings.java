@@ -13,10 +13,9 @@ import java.util.function.Function;
  *   <li>{@code mica.host}: where to listen, in Ollama's OLLAMA_HOST style: {@code host:port},
  *       {@code :port} (all interfaces), {@code host} (port 11434), optionally {@code http://}
  *       first; port 0 takes a free port. Default {@code 127.0.0.1:11434}.
- *   <li>{@code mica.http.max_body} (or {@code mica.http.max.body}, which the environment variable
- *       MICA_HTTP_MAX_BODY becomes): the largest JSON body, in bytes or with a K/M/G suffix
+ *   <li>{@code mica.http.max_body} (from MICA_HTTP_MAX_BODY): the largest JSON body, in bytes or with a K/M/G suffix
  *       (binary). Default 64M. Blob uploads are streamed and not limited.
- *   <li>{@code mica.api_key} (or {@code mica.api.key}, from MICA_API_KEY): when set, every request
+ *   <li>{@code mica.api_key} (from MICA_API_KEY): when set, every request
  *       must carry it, as {@code Authorization: Bearer <key>} or {@code x-api-key: <key>}.
  *   <li>{@code mica.origins} (from MICA_ORIGINS): browser origins allowed besides the local ones,
  *       comma-separated, {@code *} as a wildcard, as Ollama's OLLAMA_ORIGINS.
@@ -49,10 +48,8 @@ record HttpSettings(String bindHost, int port, long maxBody, String version, Dur
     static HttpSettings from(Function<String, String> properties, String version) {
         String host = properties.apply(HOST);
         String maxBody = properties.apply(MAX_BODY);
-        if (maxBody == null) maxBody = properties.apply("mica.http.max.body");
         HostPort hp = parseHost(host == null || host.isBlank() ? DEFAULT_HOST : host);
         String apiKey = properties.apply(API_KEY);
-        if (apiKey == null) apiKey = properties.apply("mica.api.key");
         String origins = properties.apply(ORIGINS);
         return new HttpSettings(hp.host(), hp.port(), maxBody == null ? DEFAULT_MAX_BODY : parseSize(maxBody), version, DEFAULT_IDLE_TIMEOUT,
                 apiKey == null ? null : apiKey.trim(), origins == null ? List.of() : parseOrigins(origins));

@@ -34,7 +34,7 @@ class SettingsTest {
         assertEquals("127.0.0.1", d.bindHost());
         assertEquals(11434, d.port());
         assertEquals(64L << 20, d.maxBody());
-        assertEquals(512L << 10, HttpSettings.from(Map.of("mica.http.max.body", "512KiB")::get, "1.0").maxBody());
+        assertEquals(512L << 10, HttpSettings.from(Map.of("mica.http.max_body", "512KiB")::get, "1.0").maxBody());
         assertThrows(IllegalArgumentException.class, () -> HttpSettings.parseSize("lots"));
         assertThrows(IllegalArgumentException.class, () -> HttpSettings.parseSize("-5"));
     }

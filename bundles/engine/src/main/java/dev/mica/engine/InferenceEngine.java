@@ -88,9 +88,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * llama-server lays it out with {@code -np N}: decode attends only its own stream, but a prefix copy
  * is a copy, and a step whose sequences are not numbered consecutively is split in several
  * passes by libllama) and {@code mica.max_queue} (requests that may wait for a sequence over
- * all models, default 512; one more is refused as unavailable). The environment's
- * {@code MICA_NUM_PARALLEL} and {@code MICA_MAX_QUEUE} arrive as {@code mica.num.parallel} and
- * {@code mica.max.queue}, which are read too.
+ * all models, default 512; one more is refused as unavailable). {@code MICA_NUM_PARALLEL} and
+ * the like reach these keys through the kernel's configuration.
  *
  * <p>Generation: the request is checked, the model acquired and the prompt rendered on the
  * caller's thread (so a bad request, a failed load or a template error is an exception before any
@@ -144,9 +143,9 @@ public final class InferenceEngine implements Inference {
         defaultKeepAlive = Durations.parse(setting(config, "keep_alive", "mica.keep_alive", "5m"));
         drainTimeout = Durations.parse(setting(config, "drain.timeout", "mica.drain.timeout", "30s"));
         defaultThreads = Integer.parseInt(setting(config, "num_thread", "mica.num_thread", Integer.toString(Runtime.getRuntime().availableProcessors())));
-        numParallel = atLeastOne("num_parallel", setting(config, "num_parallel", "mica.num_parallel", setting(config, "num.parallel", "mica.num.parallel", "4")));
-        unifiedKv = bool("kv_unified", setting(config, "kv_unified", "mica.kv_unified", setting(config, "kv.unified", "mica.kv.unified", "true")));
-        maxQueue = atLeastOne("max_queue", setting(config, "max_queue", "mica.max_queue", setting(config, "max.queue", "mica.max.queue", "512")));
+        numParallel = atLeastOne("num_parallel", setting(config, "num_parallel", "mica.num_parallel", "4"));
+        unifiedKv = bool("kv_unified", setting(config, "kv_unified", "mica.kv_unified", "true"));
+        maxQueue = atLeastOne("max_queue", setting(config, "max_queue", "mica.max_queue", "512"));
         LOG.log(Level.INFO, "backend order " + backends.order() + ", keep_alive " + defaultKeepAlive + ", num_parallel " + numParallel
                 + (unifiedKv ? " (one KV memory)" : " (a KV stream each)") + ", max_queue " + maxQueue);
     }

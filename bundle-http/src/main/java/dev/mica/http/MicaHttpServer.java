@@ -57,9 +57,23 @@ final class MicaHttpServer implements AutoCloseable {
                 new OllamaRoutes(inference, json, generations, settings.version()));
     }
 
+    /**
+     * Jetty pads its queues to a cache line, and to size the padding asks the JVM through JMX
+     * whether object references are compressed: that starts the platform MBean server, about a
+     * tenth of the kernel's start-up. The answer follows from the heap (compressed up to 32 GiB),
+     * so mica gives it, unless someone already set it.
+     */
+    private static void skipJettysJmxProbe() {
+        if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
+            boolean compressedReferences = Runtime.getRuntime().maxMemory() < (32L << 30);
+            System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", compressedReferences ? "16" : "8");
+        }
+    }
+
     /** Binds and starts serving; returns once the port is open. */
     synchronized URI start() {
         quietLibraryLogs();
+        skipJettysJmxProbe();
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         // Jetty and slf4j look services up through the context class loader: in OSGi that must be

@@ -81,16 +81,33 @@ final class Http {
         }
     }
 
-    private final HttpClient client;
     private final Duration connectTimeout;
+    private volatile HttpClient client;
 
     Http(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(connectTimeout)
-                .build();
+    }
+
+    /**
+     * Built at the first pull, not with the store: a client sets up TLS (the trust store, its
+     * certificates) and a selector thread, about a fifth of the kernel's start-up, for a server
+     * that may never pull.
+     */
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    client = c = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .connectTimeout(connectTimeout)
+                            .build();
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -107,7 +124,7 @@ final class Http {
             });
             HttpResponse<InputStream> r;
             try {
-                r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                r = client().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while talking to " + current.getHost());

@@ -121,4 +121,26 @@ class QuantizeTest {
         assertTrue(again.getMessage().startsWith("cannot quantize to Q4_K_M: "), again.getMessage());
         assertTrue(again.getCause() instanceof BackendException, String.valueOf(again.getCause()));
     }
+
+    @Test
+    void llamaCppsQuantizerMakesQ4KMWithItsMixOfTypes() throws Exception {
+        String natives = System.getProperty("mica.llama.path");
+        assumeTrue(natives != null && Files.isDirectory(Path.of(natives)), "no llama.cpp libraries at " + natives + ": run through Maven after the native module");
+        GgmlBackend backend = new GgmlBackend(Path.of(natives));
+        assumeTrue(backend.status().available(), () -> "llama.cpp unusable here: " + backend.status().detail());
+        LocalModelStore store = store();
+        store.bindQuantizer(new GgmlQuantizer(backend));
+        // rows of 256 values, the K-quants' block: narrower ones would fall back to other types
+        Path f32 = dir.resolve("k-f32.gguf");
+        SyntheticModels.writeLlama(new SyntheticModels.LlamaConfig("k-quant test", 256, 2, 4, 2, 512, 512, 512, 10000f, 1e-5f,
+                SyntheticModels.VocabKind.SPM, false, 7), GgmlType.F32, f32);
+
+        ModelDescriptor q4 = store.create(quantized("k:q4_K_M", f32.toString(), "q4_K_M"), s -> {});
+
+        GgufFile gguf = GgufFile.read(q4.model());
+        var types = gguf.tensors().stream().map(GgufTensor::type).collect(java.util.stream.Collectors.toSet());
+        assertTrue(types.contains(GgmlType.Q4_K), "most weights are Q4_K: " + types);
+        assertTrue(types.contains(GgmlType.Q6_K), "Q4_K_M keeps some (attn_v, ffn_down) in Q6_K: " + types);
+        assertTrue(q4.size() < Files.size(f32) / 4, q4.size() + " of " + Files.size(f32));
+    }
 }

@@ -21,12 +21,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PromptsTest {
     /** Text as tokens, one per UTF-8 byte, so the rendered text can be read back exactly. */
-    private static final Tokenizer BYTES = new Tokenizer() {
+    private static class ByteTokenizer implements Tokenizer {
         @Override
         public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
             byte[] b = text.getBytes(StandardCharsets.UTF_8);
@@ -49,7 +50,9 @@ class PromptsTest {
         public int vocabSize() {
             return 256;
         }
-    };
+    }
+
+    private static final Tokenizer BYTES = new ByteTokenizer();
     private static final String QWEN3_LIKE = "{%- for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{%- endfor %}"
             + "{% if add_generation_prompt %}<|im_start|>assistant\n{% if enable_thinking is defined and not enable_thinking %}<think>\n\n</think>\n\n"
             + "{% else %}<think>\n{% endif %}{% endif %}{# <tool_call> #}";
@@ -121,33 +124,13 @@ class PromptsTest {
 
     /** BYTES with a built-in formatter that writes each turn as {@code role: content} and records what it was asked. */
     private static Tokenizer withBuiltinFormatter(List<List<Tokenizer.ChatTurn>> asked) {
-        return new Tokenizer() {
+        return new ByteTokenizer() {
             @Override
-            public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-                return BYTES.encode(text, addSpecial, parseSpecial);
-            }
-
-            @Override
-            public byte[] piece(int token) {
-                return BYTES.piece(token);
-            }
-
-            @Override
-            public boolean isEndOfGeneration(int token) {
-                return false;
-            }
-
-            @Override
-            public int vocabSize() {
-                return 256;
-            }
-
-            @Override
-            public java.util.Optional<String> applyBuiltinChatTemplate(List<ChatTurn> turns, boolean addAssistant) {
+            public Optional<String> applyBuiltinChatTemplate(List<ChatTurn> turns, boolean addAssistant) {
                 asked.add(turns);
                 StringBuilder sb = new StringBuilder();
                 turns.forEach(t -> sb.append(t.role()).append(": ").append(t.content()).append('\n'));
-                return java.util.Optional.of(sb.append(addAssistant ? "assistant: " : "").toString());
+                return Optional.of(sb.append(addAssistant ? "assistant: " : "").toString());
             }
         };
     }

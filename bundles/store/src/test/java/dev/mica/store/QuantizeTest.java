@@ -99,14 +99,20 @@ class QuantizeTest {
         assertThrows(ModelStoreException.class, () -> store.create(quantized("y", src.toString(), "q8_0"), s -> {}));
     }
 
-    @Test
-    void llamaCppsQuantizerThroughTheGgmlBundlesService() throws Exception {
+    /** A store with the ggml bundle's quantizer over the fetched llama.cpp libraries; skips where there are none. */
+    private LocalModelStore storeWithLlamaCppsQuantizer() {
         String natives = System.getProperty("mica.llama.path");
         assumeTrue(natives != null && Files.isDirectory(Path.of(natives)), "no llama.cpp libraries at " + natives + ": run through Maven after the native module");
         GgmlBackend backend = new GgmlBackend(Path.of(natives));
         assumeTrue(backend.status().available(), () -> "llama.cpp unusable here: " + backend.status().detail());
         LocalModelStore store = store();
         store.bindQuantizer(new GgmlQuantizer(backend));
+        return store;
+    }
+
+    @Test
+    void llamaCppsQuantizerThroughTheGgmlBundlesService() throws Exception {
+        LocalModelStore store = storeWithLlamaCppsQuantizer();
         Path f32 = f32Model();
 
         ModelDescriptor q8 = store.create(quantized("tiny:q8_0", f32.toString(), "q8_0"), s -> {});
@@ -124,12 +130,7 @@ class QuantizeTest {
 
     @Test
     void llamaCppsQuantizerMakesQ4KMWithItsMixOfTypes() throws Exception {
-        String natives = System.getProperty("mica.llama.path");
-        assumeTrue(natives != null && Files.isDirectory(Path.of(natives)), "no llama.cpp libraries at " + natives + ": run through Maven after the native module");
-        GgmlBackend backend = new GgmlBackend(Path.of(natives));
-        assumeTrue(backend.status().available(), () -> "llama.cpp unusable here: " + backend.status().detail());
-        LocalModelStore store = store();
-        store.bindQuantizer(new GgmlQuantizer(backend));
+        LocalModelStore store = storeWithLlamaCppsQuantizer();
         // rows of 256 values, the K-quants' block: narrower ones would fall back to other types
         Path f32 = dir.resolve("k-f32.gguf");
         SyntheticModels.writeLlama(new SyntheticModels.LlamaConfig("k-quant test", 256, 2, 4, 2, 512, 512, 512, 10000f, 1e-5f,

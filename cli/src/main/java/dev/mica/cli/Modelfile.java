@@ -29,6 +29,14 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
             if (sp < 0) throw new CliException("Modelfile line " + (i + 1) + ": '" + line + "' has no value");
             String cmd = line.substring(0, sp).toUpperCase(Locale.ROOT);
             String rest = line.substring(sp + 1).strip();
+            // MESSAGE's role and PARAMETER's name come before the value, which may be quoted as any other
+            String head = null;
+            if (cmd.equals("MESSAGE") || cmd.equals("PARAMETER")) {
+                String[] hv = rest.split("\\s+", 2);
+                if (hv.length != 2 && cmd.equals("PARAMETER")) throw new CliException("Modelfile line " + (i + 1) + ": PARAMETER needs a name and a value");
+                head = hv[0];
+                rest = hv.length > 1 ? hv[1].strip() : "";
+            }
             if (rest.startsWith("\"\"\"")) {
                 StringBuilder sb = new StringBuilder(rest.substring(3));
                 while (sb.indexOf("\"\"\"") < 0) {
@@ -44,15 +52,8 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
                 case "TEMPLATE" -> template = rest;
                 case "SYSTEM" -> system = rest;
                 case "LICENSE" -> licenses.add(rest);
-                case "PARAMETER" -> {
-                    String[] kv = rest.split("\\s+", 2);
-                    if (kv.length != 2) throw new CliException("Modelfile line " + (i + 1) + ": PARAMETER needs a name and a value");
-                    params.computeIfAbsent(kv[0].toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(unquote(kv[1].strip()));
-                }
-                case "MESSAGE" -> {
-                    String[] rv = rest.split("\\s+", 2);
-                    messages.add(new String[] {rv[0], rv.length > 1 ? unquote(rv[1]) : ""});
-                }
+                case "PARAMETER" -> params.computeIfAbsent(head.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(rest);
+                case "MESSAGE" -> messages.add(new String[] {head, rest});
                 case "ADAPTER" -> throw new CliException("ADAPTER is not supported: mica does not apply LoRA adapters yet");
                 default -> throw new CliException("Modelfile line " + (i + 1) + ": unknown command " + cmd);
             }
@@ -66,10 +67,6 @@ record Modelfile(String from, Map<String, List<String>> parameters, String templ
         if (!path) return from;
         if (from.startsWith("~/")) return System.getProperty("user.home") + from.substring(1);
         return baseDir.resolve(from).normalize().toString();
-    }
-
-    private static String unquote(String v) {
-        return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
     }
 
     /** The /api/create body; parameter values become numbers or booleans where they look like one. */

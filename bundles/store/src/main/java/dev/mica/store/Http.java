@@ -198,8 +198,11 @@ final class Http {
 
     /** The most telling message in a cause chain (ConnectException's own is often null). */
     static String reason(Throwable e) {
+        // the whole chain first: the JDK's client wraps a failed name lookup in a ConnectException
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) return "unknown host";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof HttpConnectTimeoutException) return "connection timed out";
             if (t instanceof ConnectException) return t.getMessage() == null || t.getMessage().isBlank() ? "connection refused" : t.getMessage();
         }

@@ -209,6 +209,15 @@ class PullTest {
     }
 
     @Test
+    void aHostNameThatDoesNotResolveIsCalledUnknownNotRefused() {
+        // what java.net.http throws for a name with no address: the lookup failure under a bare ConnectException
+        java.net.ConnectException thrown = new java.net.ConnectException();
+        thrown.initCause(new java.nio.channels.UnresolvedAddressException());
+        assertEquals("unknown host", Http.reason(thrown));
+        assertEquals("connection refused", Http.reason(new java.net.ConnectException()));
+    }
+
+    @Test
     void aModelTheRegistryDoesNotHaveIsNotFound() {
         ModelStoreException e = assertThrows(ModelStoreException.class, () -> store(0).pull("nosuch:7b", PullOptions.DEFAULT, progress::add));
         assertEquals(Kind.NOT_FOUND, e.kind());

@@ -18,6 +18,7 @@ import dev.mica.store.LocalModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -165,6 +166,21 @@ class InferenceEngineTest {
         assertEquals(0, first.openModels());
         GenerateRequest once = new GenerateRequest("m", "hi", null, null, null, true, null, null, null, null, Duration.ZERO, null, false, 0);
         generate(once);
+        assertEquals(0, first.openModels());
+    }
+
+    @Test
+    void aModelIsUnloadedOnceItsKeepAliveHasPassedWithoutRequests() throws Exception {
+        GenerateRequest r = new GenerateRequest("m", "hi", null, null, null, true, null, null, null, null, Duration.ofSeconds(1), null, false, 0);
+        Instant before = Instant.now();
+        generate(r);
+        assertEquals(1, engine.running().size());
+        Instant expires = engine.running().getFirst().expiresAt();
+        assertTrue(!expires.isBefore(before.plusSeconds(1)) && expires.isBefore(Instant.now().plusSeconds(2)), "expires a second after the request: " + expires);
+        // the reaper looks every second; ten seconds is a bound, not a measurement
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!engine.running().isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+        assertEquals(0, engine.running().size(), "unloaded after its keep_alive");
         assertEquals(0, first.openModels());
     }
 }

@@ -13,8 +13,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code mica launch claude|codex|opencode --model M [-- ARGS]}: makes sure the server runs and
  * has the model (pulling it if not), then runs the tool pointed at mica and returns its exit
- * code. {@code --config} only prints the environment (Claude Code, Codex) or writes OpenCode's
- * configuration file, and starts nothing.
+ * code. {@code --config} only prints the environment (Claude Code) or writes the tool's
+ * configuration file (Codex, OpenCode), and starts nothing.
  */
 @Command(name = "launch", description = "Run Claude Code, Codex or OpenCode against mica with a local model.")
 final class LaunchCommand implements Callable<Integer> {
@@ -26,7 +26,7 @@ final class LaunchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "The model the tool should use.")
     String model;
 
-    @Option(names = "--config", description = "Only print (claude, codex) or write (opencode) the configuration.")
+    @Option(names = "--config", description = "Only print (claude) or write (codex, opencode) the configuration.")
     boolean configOnly;
 
     @Option(names = "--insecure", description = "Use plain HTTP for a registry named in MODEL when pulling.")
@@ -58,6 +58,10 @@ final class LaunchCommand implements Callable<Integer> {
             Path file = OpenCodeConfig.file(cli.env(), cli.userHome());
             OpenCodeConfig.write(file, server, model, cli.apiKey());
             cli.err().println("added the mica provider with " + model + " to " + file);
+        } else if (t == Tool.CODEX) {
+            Path file = CodexConfig.file(cli.env(), cli.userHome());
+            CodexConfig.write(file, server, model, cli.apiKey());
+            cli.err().println("set the mica profile to " + model + " in " + file);
         }
         List<String> command = new ArrayList<>();
         command.add(program.toString());
@@ -79,6 +83,16 @@ final class LaunchCommand implements Callable<Integer> {
             cli.out().println("# wrote " + file);
             cli.out().print(text);
             cli.out().println("# then: opencode " + String.join(" ", t.arguments(model)));
+            return;
+        }
+        if (t == Tool.CODEX) {
+            // Only mica's tables: the rest of the file is the user's and may hold tokens.
+            Path file = CodexConfig.file(cli.env(), cli.userHome());
+            String tables = CodexConfig.write(file, server, model, cli.apiKey());
+            cli.out().println("# wrote these tables to " + file);
+            cli.out().print(tables);
+            env.forEach((k, v) -> cli.out().println("export " + k + "=" + shellQuote(v)));
+            cli.out().println("# then: codex " + String.join(" ", t.arguments(model)));
             return;
         }
         cli.out().println("# " + t.title + " against mica: run these in your shell, then `" + t.program + " " + String.join(" ", t.arguments(model)) + "`");

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * The coding tools {@code mica launch} knows, and how each is pointed at mica: environment
- * variables for Claude Code (Anthropic's API) and Codex (OpenAI's), a configuration file for
- * OpenCode (see {@link OpenCodeConfig}).
+ * variables for Claude Code (Anthropic's API), a profile in its configuration file for Codex (see
+ * {@link CodexConfig}), a provider in its configuration file for OpenCode (see {@link OpenCodeConfig}).
  */
 enum Tool {
     CLAUDE("claude", "Claude Code", "npm install -g @anthropic-ai/claude-code"),
@@ -63,10 +63,9 @@ enum Tool {
                 env.put("DISABLE_FEEDBACK_COMMAND", "1");
                 env.put("CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY", "1");
             }
-            case CODEX -> {
-                env.put("OPENAI_BASE_URL", server + "/v1");
-                env.put("OPENAI_API_KEY", key);
-            }
+            // The profile carries the base URL. Its forced_login_method = "api" wants an API key
+            // rather than a ChatGPT login: as in Ollama's launch, this (or the placeholder) is it.
+            case CODEX -> env.put("OPENAI_API_KEY", key);
             case OPENCODE -> { }
         }
         return env;
@@ -81,11 +80,11 @@ enum Tool {
         return this == CLAUDE ? List.of("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") : List.of();
     }
 
-    /** Arguments that pick the model on the tool's command line. */
+    /** Arguments that pick the model (and, for Codex, mica's profile) on the tool's command line. */
     List<String> arguments(String model) {
         return switch (this) {
             case CLAUDE -> List.of("--model", model);
-            case CODEX -> List.of("--model", model);
+            case CODEX -> List.of("--profile", CodexConfig.PROFILE, "-m", model);
             case OPENCODE -> List.of("--model", OpenCodeConfig.PROVIDER + "/" + model);
         };
     }

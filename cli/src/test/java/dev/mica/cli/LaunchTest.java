@@ -88,13 +88,80 @@ class LaunchTest {
         assertEquals("qwen3:8b", server.requests("POST /api/show").getFirst().body().path("model").asText());
     }
 
+    private static final String CODEX_CONFIG = """
+            # my settings
+            model = "gpt-5"
+            developer_instructions = \"""
+            [profiles.mica]
+            is not a table in here\"""
+
+            [profiles.work]
+            model = "o3"
+
+            [mcp_servers.docs]
+            command = "npx"
+            args = [
+            ["nested"], "x",
+            ]
+            """;
+
+    private String codexTables(String model, String keyLine) {
+        String base = "http://" + server.host() + "/v1";
+        return "[profiles.mica]\nmodel = \"" + model + "\"\nopenai_base_url = \"" + base + "\"\nmodel_provider = \"mica\"\nforced_login_method = \"api\"\n"
+                + "\n[model_providers.mica]\nname = \"mica\"\nbase_url = \"" + base + "\"\nwire_api = \"responses\"\n" + keyLine;
+    }
+
     @Test
-    void codexGetsOpenAisVariablesWithTheServersKey() throws Exception {
+    void codexRunsWithAMicaProfileAddedToItsConfigurationAndTheRestOfTheFileStays() throws Exception {
+        Path config = dir.resolve("home/.codex/config.toml");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, CODEX_CONFIG);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+
+        assertEquals(3, cli.run("launch", "codex", "-m", "gpt-oss:20b", "--", "exec", "hi").exitCode());
+
+        assertEquals("ARGS [--profile] [mica] [-m] [gpt-oss:20b] [exec] [hi]", args());
+        assertEquals("mica", env().get("OPENAI_API_KEY"));
+        assertEquals(CODEX_CONFIG + "\n" + codexTables("gpt-oss:20b", ""), Files.readString(config));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(config)));
+
+        assertEquals(3, cli.run("launch", "codex", "-m", "qwen3:8b").exitCode());
+        assertEquals(CODEX_CONFIG + "\n" + codexTables("qwen3:8b", ""), Files.readString(config), "the tables are replaced, not added again");
+    }
+
+    @Test
+    void codexsMicaTablesAreReplacedWhereTheyAreWithTheServersKeyReadFromItsVariable() throws Exception {
         cli.env.put("MICA_API_KEY", "s3cret");
-        assertEquals(3, cli.run("launch", "codex", "-m", "gpt-oss:20b").exitCode());
-        assertEquals("ARGS [--model] [gpt-oss:20b]", args());
-        assertEquals("http://" + server.host() + "/v1", env().get("OPENAI_BASE_URL"));
+        cli.env.put("CODEX_HOME", dir.resolve("codex").toString());
+        Path config = dir.resolve("codex/config.toml");
+        Files.createDirectories(config.getParent());
+        String before = "[model_providers.mica]\nname = \"old\"\nstale = 1\n\n# about the next one\n[model_providers.mica.http_headers]\nX = \"y\"\n";
+        String after = "\n[profiles.'mica']\nmodel = \"old\"\n[tui]\nnotifications = true\n";
+        Files.writeString(config, before + after);
+
+        assertEquals(3, cli.run("launch", "codex", "-m", "qwen3").exitCode());
+
         assertEquals("s3cret", env().get("OPENAI_API_KEY"));
+        String tables = codexTables("qwen3", "env_key = \"MICA_API_KEY\"\n");
+        String profile = tables.substring(0, tables.indexOf("\n[model_providers"));
+        String provider = tables.substring(tables.indexOf("[model_providers"));
+        assertEquals(provider + "\n# about the next one\n[model_providers.mica.http_headers]\nX = \"y\"\n\n" + profile + "[tui]\nnotifications = true\n",
+                Files.readString(config));
+    }
+
+    @Test
+    void codexsConfigurationIsNotTouchedWhereItDefinesMicasTablesAnotherWay() throws Exception {
+        Path config = dir.resolve("home/.codex/config.toml");
+        Files.createDirectories(config.getParent());
+        String inline = "[profiles]\nmica = { model = \"x\" }\n";
+        Files.writeString(config, inline);
+
+        CliRun.Result r = cli.run("launch", "codex", "-m", "qwen3");
+
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().startsWith("Error: " + config + " defines profiles.mica on line 2 in a way mica does not rewrite; add these tables to it yourself:\n[profiles.mica]\n"), r.err());
+        assertEquals(inline, Files.readString(config));
+        assertFalse(Files.exists(record));
     }
 
     @Test
@@ -153,9 +220,17 @@ class LaunchTest {
         assertTrue(r.out().endsWith("\nunset CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC\n"), r.out());
         assertFalse(Files.exists(record));
         assertTrue(server.requests().isEmpty());
-        String codex = cli.run("launch", "codex", "--model", "m", "--config").out();
-        assertTrue(codex.contains("export OPENAI_BASE_URL=http://" + server.host() + "/v1\n"), codex);
-        assertFalse(codex.contains("unset "), codex);
+    }
+
+    @Test
+    void configOnlyWritesCodexsProfileAndPrintsOnlyItsOwnTables() throws Exception {
+        CliRun.Result r = cli.run("launch", "codex", "--model", "m", "--config");
+        assertEquals(0, r.exitCode(), r.err());
+        Path config = dir.resolve("home/.codex/config.toml");
+        assertEquals(codexTables("m", ""), Files.readString(config), "a missing file and folder are created");
+        assertEquals("# wrote these tables to " + config + "\n" + codexTables("m", "") + "export OPENAI_API_KEY=mica\n# then: codex --profile mica -m m\n", r.out());
+        assertFalse(Files.exists(record));
+        assertTrue(server.requests().isEmpty());
     }
 
     @Test

@@ -63,9 +63,14 @@ enum Tool {
                 env.put("DISABLE_FEEDBACK_COMMAND", "1");
                 env.put("CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY", "1");
             }
-            // The profile carries the base URL. Its forced_login_method = "api" wants an API key
-            // rather than a ChatGPT login: as in Ollama's launch, this (or the placeholder) is it.
-            case CODEX -> env.put("OPENAI_API_KEY", key);
+            // The profile carries the base URL too; the variable stays for a Codex run without the
+            // profile (an older one, or a user's own command line). The profile's
+            // forced_login_method = "api" wants an API key rather than a ChatGPT login: as in
+            // Ollama's launch, this (or the placeholder) is it.
+            case CODEX -> {
+                env.put("OPENAI_BASE_URL", server + "/v1");
+                env.put("OPENAI_API_KEY", key);
+            }
             case OPENCODE -> { }
         }
         return env;

@@ -122,6 +122,7 @@ class LaunchTest {
 
         assertEquals("ARGS [--profile] [mica] [-m] [gpt-oss:20b] [exec] [hi]", args());
         assertEquals("mica", env().get("OPENAI_API_KEY"));
+        assertEquals("http://" + server.host() + "/v1", env().get("OPENAI_BASE_URL"), "also for a Codex run without the profile");
         assertEquals(CODEX_CONFIG + "\n" + codexTables("gpt-oss:20b", ""), Files.readString(config));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(config)));
 
@@ -228,7 +229,7 @@ class LaunchTest {
         assertEquals(0, r.exitCode(), r.err());
         Path config = dir.resolve("home/.codex/config.toml");
         assertEquals(codexTables("m", ""), Files.readString(config), "a missing file and folder are created");
-        assertEquals("# wrote these tables to " + config + "\n" + codexTables("m", "") + "export OPENAI_API_KEY=mica\n# then: codex --profile mica -m m\n", r.out());
+        assertEquals("# wrote these tables to " + config + "\n" + codexTables("m", "") + "export OPENAI_BASE_URL=http://" + server.host() + "/v1\nexport OPENAI_API_KEY=mica\n# then: codex --profile mica -m m\n", r.out());
         assertFalse(Files.exists(record));
         assertTrue(server.requests().isEmpty());
     }

@@ -23,11 +23,6 @@ public class MicaLogManager extends LogManager {
         // LogManager's constructor is protected; the JDK instantiates this one by name.
     }
 
-    /** Whether the JVM runs this class as its LogManager, which is what makes {@link #shutdownHook} hold the reset. */
-    public static boolean installed() {
-        return LogManager.getLogManager() instanceof MicaLogManager;
-    }
-
     /** A thread to register as a shutdown hook: it runs {@code work} while the JDK's reset waits for it. */
     public static Thread shutdownHook(String name, Runnable work) {
         CountDownLatch done = new CountDownLatch(1);

@@ -2,11 +2,8 @@ package dev.mica.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,18 +47,7 @@ final class CodexConfig {
         } catch (IllegalArgumentException e) {
             throw new CliException(file + " " + e.getMessage() + "; add these tables to it yourself:\n" + profile + nl + provider);
         }
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(".config.toml." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, merged, StandardCharsets.UTF_8);
-        // The file may hold tokens (MCP servers' headers): the new one keeps the old one's permissions.
-        if (Files.exists(file) && Files.getFileAttributeView(file, PosixFileAttributeView.class) != null) {
-            Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(file));
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        ToolConfigFile.replace(file, merged);
         return profile + nl + provider;
     }
 

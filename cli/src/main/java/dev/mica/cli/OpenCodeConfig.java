@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -64,14 +62,7 @@ final class OpenCodeConfig {
         providerObject.set(PROVIDER, fresh);
         if (!root.hasNonNull("model")) root.put("model", PROVIDER + "/" + model);
         String text = JSON.writeValueAsString(root) + "\n";
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(".opencode.json." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        ToolConfigFile.replace(file, text);
         return text;
     }
 

@@ -9,12 +9,8 @@ import dev.mica.api.inference.Inference;
 import dev.mica.api.model.CreateRequest;
 import dev.mica.api.model.ModelStore;
 import dev.mica.kernel.MicaRuntime;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +35,6 @@ import org.osgi.framework.Bundle;
  * (its requests drain, the rest fall back).
  */
 class HotSwapTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir Path work;
 
     @Test
@@ -65,7 +60,7 @@ class HotSwapTest {
                     while (running.get()) {
                         try {
                             if (client % 2 == 1) {
-                                overHttp(http, url, "client " + client + " request " + i++);
+                                Kernels.generateOverHttp(http, url, "swap", "client " + client + " request " + i++);
                                 completed.incrementAndGet();
                                 continue;
                             }
@@ -121,18 +116,6 @@ class HotSwapTest {
             assertEquals("fixture-hot", g.result().get(30, TimeUnit.SECONDS).backend());
             Files.delete(work.resolve("deploy").resolve(jar.getFileName()));
             waitFor(() -> inference.backends().stream().noneMatch(r -> r.id().equals("fixture-hot")), "removing the file uninstalls it");
-        }
-    }
-
-    /** A non-streaming /api/generate that must come back complete. */
-    private static void overHttp(HttpClient http, URI url, String prompt) throws Exception {
-        String body = JSON.writeValueAsString(Map.of("model", "swap", "prompt", prompt, "raw", true, "stream", false));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(url.resolve("/api/generate")).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) throw new AssertionError("HTTP " + r.statusCode() + ": " + r.body());
-        JsonNode n = JSON.readTree(r.body());
-        if (!n.path("done").asBoolean() || !"stop".equals(n.path("done_reason").asText()) || n.path("response").asText().length() != 12) {
-            throw new AssertionError("incomplete answer over HTTP: " + r.body());
         }
     }
 

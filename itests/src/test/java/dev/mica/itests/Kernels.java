@@ -1,9 +1,14 @@
 package dev.mica.itests;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mica.kernel.MicaConfig;
 import dev.mica.kernel.MicaRuntime;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,5 +77,19 @@ final class Kernels {
             Thread.sleep(10);
         }
         throw new AssertionError("bundle-http published no URL; failed bundles: " + kernel.failures());
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A non-streaming raw /api/generate of the fixture backends, which must come back complete (their 12-character answer). */
+    static void generateOverHttp(HttpClient http, URI url, String model, String prompt) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("model", model, "prompt", prompt, "raw", true, "stream", false));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(url.resolve("/api/generate")).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new AssertionError("HTTP " + r.statusCode() + ": " + r.body());
+        JsonNode n = JSON.readTree(r.body());
+        if (!n.path("done").asBoolean() || !"stop".equals(n.path("done_reason").asText()) || n.path("response").asText().length() != 12) {
+            throw new AssertionError("incomplete answer over HTTP: " + r.body());
+        }
     }
 }

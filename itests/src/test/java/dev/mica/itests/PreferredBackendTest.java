@@ -179,7 +179,7 @@ class PreferredBackendTest {
             assertEquals("fixture-a", generate(inference, "plain", "hello", e -> { }).backend());
             assertEquals("fixture-a", generate(inference, "on-a", "hello", e -> { }).backend());
             assertEquals("fixture-a", generate(inference, "on-nothing", "hello", e -> { }).backend(), "a preference for a backend not installed falls back to the order");
-            overHttp(http, url, "on-b", "over http too");
+            Kernels.generateOverHttp(http, url, "on-b", "over http too");
             assertEquals("fixture-b", psBackend(http, url, "on-b"));
             assertEquals("fixture-a", psBackend(http, url, "plain"));
 
@@ -221,19 +221,7 @@ class PreferredBackendTest {
     }
 
     private static void overHttp(HttpClient http, URI url, String prompt) throws Exception {
-        overHttp(http, url, "swap", prompt);
-    }
-
-    /** A non-streaming /api/generate that must come back complete. */
-    private static void overHttp(HttpClient http, URI url, String model, String prompt) throws Exception {
-        String body = JSON.writeValueAsString(Map.of("model", model, "prompt", prompt, "raw", true, "stream", false));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(url.resolve("/api/generate")).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) throw new AssertionError("HTTP " + r.statusCode() + ": " + r.body());
-        JsonNode n = JSON.readTree(r.body());
-        if (!n.path("done").asBoolean() || !"stop".equals(n.path("done_reason").asText()) || n.path("response").asText().length() != 12) {
-            throw new AssertionError("incomplete answer over HTTP: " + r.body());
-        }
+        Kernels.generateOverHttp(http, url, "swap", prompt);
     }
 
     private static void createOverHttp(HttpClient http, URI url, Map<String, Object> body) throws Exception {
